@@ -1,0 +1,1 @@
+"""Command-line door: thin Typer commands over the service layer."""

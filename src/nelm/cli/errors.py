@@ -1,0 +1,28 @@
+"""How every command reports bad input: one line per problem, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import typer
+from rich.console import Console
+
+_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+BAD_INPUT = 2
+
+
+class InputProblem(Exception):
+    """Raised by doors when input cannot be used; carries one message per problem."""
+
+    def __init__(self, problems: Iterable[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def fail(problems: Iterable[str] | str, *, title: str = "error") -> typer.Exit:
+    """Print every problem on its own line and return the Exit(2) to raise."""
+    items = [problems] if isinstance(problems, str) else list(problems)
+    for problem in items:
+        _stderr.print(f"[bold red]{title}:[/] {problem}", markup=True)
+    return typer.Exit(code=BAD_INPUT)
