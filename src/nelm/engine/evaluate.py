@@ -1,0 +1,175 @@
+"""Evaluate every rule once, then combine the findings into one status per option.
+
+Combination, per option (CPG style: applicable = inclusion and not exclusion):
+1. any exclusion -> contraindicated if any exclusion says so, else not_recommended;
+2. else a gating rule that lacked a fact -> insufficient_data;
+3. else the best indication (recommended > consider), capped at consider by any cap;
+4. else not_recommended: no indication was met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import nelm.knowledge.rules  # noqa: F401 - registers the rules
+from nelm import __version__
+from nelm.case.model import Case
+from nelm.engine.facts import Facts
+from nelm.engine.labels import MODALITY_LABELS
+from nelm.engine.result import Assessment, Option, Reason, Warning
+from nelm.knowledge import KNOWLEDGE_BASE_VERSION
+from nelm.knowledge.protocol import DEFAULT_PROTOCOL, Protocol
+from nelm.knowledge.rulebook import RULES, Citation, Effect, Finding, Missing, Modality, Rule, Status, cite
+
+ENGINE_VERSION = __version__
+_RULES_BY_MODALITY: dict[Modality, list[Rule]] = {m: [r for r in RULES if m in r.modalities] for m in Modality}
+_WARNING_RULES = [r for r in RULES if not r.modalities]
+_EFFECT_ORDER = {Effect.exclude: 0, "missing": 1, Effect.support: 2, Effect.cap: 3, Effect.note: 4}
+_NO_INDICATION = (cite("chan2018"),)
+
+EvidenceLookup = Callable[[str], Iterable[dict[str, Any]]]
+
+
+def _run(rule: Rule, facts: Facts) -> tuple[list[Finding], tuple[str, ...]]:
+    try:
+        return rule.evaluate(facts), ()
+    except Missing as missing:
+        return [], missing.paths
+
+
+def evaluate_rules(facts: Facts) -> dict[str, tuple[list[Finding], tuple[str, ...]]]:
+    return {rule.id: _run(rule, facts) for rule in RULES}
+
+
+def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]]) -> tuple[str, list[Reason], tuple[str, ...], tuple[str, ...]]:
+    """Status, reasons (decisive first), missing fields and rules that did not fire, for one option."""
+    reasons: list[Reason] = []
+    missing: list[str] = []
+    gating_missing = False
+    not_fired: list[str] = []
+    for rule in _RULES_BY_MODALITY[modality]:
+        findings, lacked = outcomes[rule.id]
+        if lacked:
+            missing.extend(p for p in lacked if p not in missing)
+            gating_missing |= rule.gating
+            what = "needed" if rule.gating else "would check"
+            reasons.append(Reason(rule.id, "missing", f"{what} {', '.join(lacked)}: {rule.recommendation}", rule.citations))
+            continue
+        if not findings:
+            not_fired.append(rule.id)
+        for finding in findings:
+            argues = finding.status.value if finding.status else None
+            reasons.append(Reason(rule.id, finding.effect.value, finding.text, finding.citations, facts=finding.facts, argues_for=argues))
+
+    status = _status(reasons, gating_missing)
+    if status == Status.not_recommended and not any(r.effect == "exclude" for r in reasons):
+        reasons.append(Reason("ENGINE-NO-INDICATION", "exclude", "No indication for this option was met by the case.", _NO_INDICATION, argues_for=status.value))
+    reasons = [_mark_decisive(r, status) for r in reasons]
+    reasons.sort(key=lambda r: (not r.decisive, _EFFECT_ORDER.get(r.effect, 9)))
+    if status in {Status.contraindicated, Status.not_recommended}:
+        missing = []  # an exclusion already decides: nothing more is needed for this option
+    return status.value, reasons, tuple(missing), tuple(not_fired)
+
+
+def _status(reasons: list[Reason], gating_missing: bool) -> Status:
+    exclusions = {r.argues_for for r in reasons if r.effect == "exclude"}
+    if exclusions:
+        return Status.contraindicated if Status.contraindicated in exclusions else Status.not_recommended
+    if gating_missing:
+        return Status.insufficient_data
+    supports = {r.argues_for for r in reasons if r.effect == "support"}
+    if not supports:
+        return Status.not_recommended
+    best = Status.recommended if Status.recommended in supports else Status.consider
+    if best == Status.recommended and any(r.effect == "cap" for r in reasons):
+        return Status.consider
+    return best
+
+
+def _mark_decisive(reason: Reason, status: Status) -> Reason:
+    decisive_effects = {
+        Status.contraindicated: {"exclude"},
+        Status.not_recommended: {"exclude"},
+        Status.insufficient_data: {"missing"},
+        Status.consider: {"support", "cap"},
+        Status.recommended: {"support"},
+    }[status]
+    decisive = reason.effect in decisive_effects and not (reason.effect == "missing" and "would check" in reason.text)
+    if decisive == reason.decisive:
+        return reason
+    return Reason(reason.rule_id, reason.effect, reason.text, reason.citations, decisive, reason.facts, reason.argues_for)
+
+
+def statuses(case: Case, protocol: Protocol = DEFAULT_PROTOCOL) -> dict[str, str]:
+    """Only the status of each option: what robustness checks compare."""
+    outcomes = evaluate_rules(Facts(case, protocol))
+    return {m.value: combine(m, outcomes)[0] for m in Modality}
+
+
+def derived_values(facts: Facts) -> dict[str, Any]:
+    return {
+        "grade": facts.grade,
+        "category": facts.category,
+        "grading_basis": facts.grading.basis,
+        "pattern": facts.pattern,
+        "lesion_count": facts.lesion_count,
+        "largest_lesion_mm": facts.largest_lesion_mm,
+        "distribution": facts.distribution,
+        "flr_threshold_percent": facts.flr_minimum_percent,
+        "flr_adequate": facts.flr_adequate,
+        "primary_portal_drained": facts.portal_drained,
+        "extra_abdominal_disease": facts.extra_abdominal,
+    }
+
+
+def assess(
+    case: Case,
+    protocol: Protocol = DEFAULT_PROTOCOL,
+    *,
+    input_warnings: Iterable[Warning] = (),
+    evidence: EvidenceLookup | None = None,
+    robustness: bool = True,
+) -> Assessment:
+    facts = Facts(case, protocol)
+    outcomes = evaluate_rules(facts)
+    options = []
+    all_missing: list[str] = []
+    for modality in Modality:
+        status, reasons, missing, not_fired = combine(modality, outcomes)
+        excluded = status in {Status.contraindicated.value, Status.not_recommended.value}
+        actions = () if excluded else tuple(sorted({str(r.facts["action"]) for r in reasons if "action" in r.facts}))
+        options.append(Option(modality.value, MODALITY_LABELS[modality.value], status, tuple(reasons), missing, actions, not_fired,
+                              tuple(evidence(modality.value)) if evidence else ()))
+        all_missing.extend(p for p in missing if p not in all_missing)
+
+    warnings = list(input_warnings)
+    for rule in _WARNING_RULES:
+        findings, _ = outcomes[rule.id]
+        warnings.extend(Warning(rule.id, f.text, f.citations) for f in findings)
+
+    flags = ()
+    if robustness:
+        from nelm.engine.robustness import robustness_flags  # robustness re-runs this module's evaluation
+
+        flags = robustness_flags(case, protocol, {o.modality: o.status for o in options})
+    return Assessment(
+        case_id=case.id,
+        engine_version=ENGINE_VERSION,
+        knowledge_base_version=KNOWLEDGE_BASE_VERSION,
+        protocol=protocol_summary(protocol),
+        derived=derived_values(facts),
+        options=tuple(options),
+        warnings=tuple(warnings),
+        missing=tuple(all_missing),
+        robustness=flags,
+    )
+
+
+def protocol_summary(protocol: Protocol) -> dict[str, Any]:
+    changed = {k: v for k, v in protocol.model_dump(mode="json").items() if k != "name" and getattr(DEFAULT_PROTOCOL, k) != getattr(protocol, k)}
+    return {"name": protocol.name, "overrides": changed}
+
+
+def input_warning(path: str, message: str) -> Warning:
+    return Warning("CASE-CONSISTENCY", f"{path}: {message}", (Citation("who2019"),) if path.startswith("pathology") else (), path)

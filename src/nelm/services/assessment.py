@@ -1,0 +1,120 @@
+"""Assess cases: from untrusted data to an Assessment, with evidence attached."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from nelm.case.model import Case
+from nelm.case.validation import CaseCheck, Problem, check_case_data, format_loc, parse_case_text
+from nelm.engine.evaluate import assess, input_warning
+from nelm.engine.result import Assessment
+from nelm.knowledge.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
+
+
+class BadInput(Exception):
+    """Input that cannot be used; one message per problem, each naming the field, row or file."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@lru_cache(maxsize=None)
+def evidence_dicts(modality: str) -> tuple[dict[str, Any], ...]:
+    """The published outcomes that apply to an option, as JSON-ready dicts (cached: the data never change)."""
+    from nelm.evidence import evidence_for
+
+    return tuple(item.model_dump(mode="json") for item in evidence_for(modality))
+
+
+def read_protocol(path: Path | None) -> Protocol:
+    if path is None:
+        return DEFAULT_PROTOCOL
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput([f"protocol file {path}: {exc.strerror}"]) from None
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput([f"protocol file {path}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise BadInput([f"protocol file {path}: must be a table/object of settings"])
+    try:
+        return load_protocol(data, name=path.stem)
+    except ValidationError as exc:
+        raise BadInput([f"protocol file {path}: {format_loc(tuple(e['loc'])) or 'protocol'}: {e['msg']}" for e in exc.errors()]) from None
+
+
+def assess_checked(check: CaseCheck, protocol: Protocol = DEFAULT_PROTOCOL, *, robustness: bool = True, evidence: bool = True) -> Assessment:
+    assert check.case is not None
+    warnings = [input_warning(w.path, w.message) for w in check.warnings]
+    return assess(check.case, protocol, input_warnings=warnings, evidence=evidence_dicts if evidence else None, robustness=robustness)
+
+
+def assess_data(data: Any, protocol: Protocol = DEFAULT_PROTOCOL, **options: bool) -> Assessment:
+    """Validate and assess one case given as parsed JSON; raises BadInput naming every bad field."""
+    check = check_case_data(data)
+    if not check.ok:
+        raise BadInput(str(p) for p in check.errors)
+    return assess_checked(check, protocol, **options)
+
+
+@dataclass(frozen=True)
+class CaseSource:
+    label: str  # file name, or file:line for JSON lines
+    check: CaseCheck
+
+
+def read_cases(path: Path) -> Iterator[CaseSource]:
+    """Cases from a .json file, a .jsonl file (one per line) or a directory of .json files."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json")
+        if not files:
+            raise BadInput([f"{path}: no .json case files in this directory"])
+        for file in files:
+            yield CaseSource(file.name, parse_case_text(_read(file), source=file.name))
+        return
+    text = _read(path)
+    if path.suffix.lower() == ".jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                yield CaseSource(f"{path.name}:{number}", parse_case_text(line, source=f"line {number}"))
+        return
+    yield CaseSource(path.name, parse_case_text(text, source=path.name))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput([f"{path}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput([f"{path}: cannot be read ({exc})"]) from None
+
+
+def checked_cases(path: Path) -> list[CaseSource]:
+    """Read and validate every case first, so a bad one stops the run before anything is assessed."""
+    sources = list(read_cases(path))
+    problems = [f"{source.label}: {problem}" for source in sources for problem in source.check.errors]
+    if problems:
+        raise BadInput(problems)
+    return sources
+
+
+def case_schema() -> dict[str, Any]:
+    schema = Case.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "nelm case, version 1"
+    return schema
+
+
+__all__ = ["BadInput", "Problem", "assess_data", "assess_checked", "case_schema", "checked_cases", "read_protocol"]
