@@ -1,6 +1,7 @@
 # Reference outputs for nelm's propensity-score matching (tests/stats/test_matching*.py).
 # Run from this folder:  Rscript make_reference.R
-# Writes: lalonde.csv, nelm_synthetic.csv, ties.csv, propensity_reference.json, matchit_reference.json
+# Writes: lalonde.csv, nelm_synthetic.csv, ties.csv, propensity_reference.json, matchit_reference.json,
+#         matched_cox_reference.json
 #
 # Two kinds of reference run per scenario:
 #  * "matchit451": matchit() exactly as a user would call it. MatchIt 4.5.1's C++ greedy matcher compares
@@ -35,7 +36,12 @@ burden <- round(100 * rbeta(n, 2, 5), 1)                      # liver tumour bur
 symptomatic <- rbinom(n, 1, 0.45)                             # carcinoid syndrome / mass symptoms
 lp <- 2.2 - 0.045 * (age - 61) - 0.06 * ki67 - 0.05 * burden - 0.5 * symptomatic
 surgery <- rbinom(n, 1, plogis(lp - 1.2))
-nelm <- data.frame(surgery, age, ki67, burden, symptomatic)
+# Survival after treatment (months; death = 1, censored = 0), for the matched-Cox check only.
+hazard <- 0.02 * exp(0.03 * (age - 61) + 0.05 * ki67 + 0.02 * burden + 0.3 * symptomatic - 0.5 * surgery)
+event_time <- rexp(n, hazard)
+censor_time <- runif(n, 12, 120)
+months <- round(pmin(event_time, censor_time), 2); death <- as.integer(event_time <= censor_time)
+nelm <- data.frame(surgery, age, ki67, burden, symptomatic, months, death)
 write.csv(nelm, "nelm_synthetic.csv", row.names = FALSE)
 
 set.seed(7)
@@ -146,6 +152,16 @@ for (m.order in c("largest", "smallest", "data")) for (ratio in 1:2) for (calipe
     caliper_value = if (is.null(m$caliper)) NULL else unname(m$caliper),
     matched = matched, subclass = unname(as.integer(as.character(m$subclass))), weights = unname(m$weights))
 }
+
+# Matched set -> Cox model with robust SE clustered on the pair (the issue's intended use), 1:2 with caliper.
+m <- matchit(nelm_formula, data = nelm, method = "nearest", distance = datasets$nelm$eta * 1e8, caliper = 0.2,
+             ratio = 2, m.order = "largest")
+md <- match.data(m)
+cox <- survival::coxph(survival::Surv(months, death) ~ surgery, data = md, weights = weights, cluster = subclass)
+cox_ref <- list(n = nrow(md), events = sum(md$death), coef = unname(coef(cox)), robust_se = unname(sqrt(diag(vcov(cox)))),
+                naive_se = unname(sqrt(diag(cox$naive.var))), loglik = unname(cox$loglik),
+                survival_version = as.character(packageVersion("survival")))
+write_json(c(header, cox_ref), "matched_cox_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
 
 write_json(c(header, list(scenarios = scenarios, ties = ties_runs)), "matchit_reference.json",
            digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = FALSE)
