@@ -1,0 +1,81 @@
+"""Engines and sessions from a URL. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+ENV_VAR = "NELM_DATABASE_URL"
+DEFAULT_URL = "sqlite:///nelm.sqlite"
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def resolve_url(url: str | None = None) -> str:
+    """--db, else NELM_DATABASE_URL, else ./nelm.sqlite. A bare path means a SQLite file."""
+    url = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{Path(url)}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(f"database URL {url!r} is not valid: {exc}") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    elif parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise DatabaseUrlError(f"database URL {url!r}: nelm supports sqlite and postgresql")
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")  # a second writer waits instead of failing at once
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync per checkpoint, not per commit
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = resolve_url(url)
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)  # "created on first use"
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Registry:
+    """An engine and its session factory; sessions carry the actor for the audit log."""
+
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self, actor: str) -> Session:
+        from nelm.registry.audit import install_audit
+
+        session = self._sessions()
+        session.info["actor"] = actor
+        install_audit(session)
+        return session
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
