@@ -123,7 +123,8 @@ def check_input(
         bad = ~numeric.isin([0, 1]).to_numpy()
         if bad.any():
             first = t.iloc[int(np.flatnonzero(bad)[0])]
-            problems.append(f"treatment '{treatment}' must be 0 or 1; {_rows(bad)} (first bad value: {first!r})")
+            shown = repr(first) if isinstance(first, str) else str(first)
+            problems.append(f"treatment '{treatment}' must be 0 or 1; {_rows(bad)} (first bad value: {shown})")
         elif numeric.nunique() < 2:
             only = int(numeric.iloc[0]) if len(numeric) else "?"
             problems.append(
