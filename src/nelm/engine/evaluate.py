@@ -42,9 +42,20 @@ def evaluate_rules(facts: Facts) -> dict[str, tuple[list[Finding], tuple[str, ..
     return {rule.id: _run(rule, facts) for rule in RULES}
 
 
-def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]]) -> tuple[str, list[Reason], tuple[str, ...], tuple[str, ...]]:
+_DECISIVE_EFFECTS = {
+    Status.contraindicated: frozenset({"exclude"}),
+    Status.not_recommended: frozenset({"exclude"}),
+    Status.insufficient_data: frozenset({"missing"}),
+    Status.consider: frozenset({"support", "cap"}),
+    Status.recommended: frozenset({"support"}),
+}
+_EXCLUDED = frozenset({Status.contraindicated, Status.not_recommended})
+
+
+def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]]) -> tuple[Status, list[Reason], tuple[str, ...], tuple[str, ...]]:
     """Status, reasons (decisive first), missing fields and rules that did not fire, for one option."""
-    reasons: list[Reason] = []
+    # (rule id, effect, text, citations, facts, argues_for, counts as decisive when its effect decides)
+    raw: list[tuple[str, str, str, tuple[Citation, ...], dict[str, Any], Status | None, bool]] = []
     missing: list[str] = []
     gating_missing = False
     not_fired: list[str] = []
@@ -54,57 +65,43 @@ def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[s
             missing.extend(p for p in lacked if p not in missing)
             gating_missing |= rule.gating
             what = "needed" if rule.gating else "would check"
-            reasons.append(Reason(rule.id, "missing", f"{what} {', '.join(lacked)}: {rule.recommendation}", rule.citations))
-            continue
-        if not findings:
+            raw.append((rule.id, "missing", f"{what} {', '.join(lacked)}: {rule.recommendation}", rule.citations, {}, None, rule.gating))
+        elif not findings:
             not_fired.append(rule.id)
-        for finding in findings:
-            argues = finding.status.value if finding.status else None
-            reasons.append(Reason(rule.id, finding.effect.value, finding.text, finding.citations, facts=finding.facts, argues_for=argues))
+        else:
+            for f in findings:
+                raw.append((rule.id, f.effect, f.text, f.citations or rule.citations, f.facts, f.status, True))
 
-    status = _status(reasons, gating_missing)
-    if status == Status.not_recommended and not any(r.effect == "exclude" for r in reasons):
-        reasons.append(Reason("ENGINE-NO-INDICATION", "exclude", "No indication for this option was met by the case.", _NO_INDICATION, argues_for=status.value))
-    reasons = [_mark_decisive(r, status) for r in reasons]
+    status = _status(raw, gating_missing)
+    if status == Status.not_recommended and not any(item[1] == "exclude" for item in raw):
+        raw.append(("ENGINE-NO-INDICATION", "exclude", "No indication for this option was met by the case.", _NO_INDICATION, {}, status, True))
+    decides = _DECISIVE_EFFECTS[status]
+    reasons = [Reason(rule_id, effect, text, cites, can_decide and effect in decides, facts, argues)
+               for rule_id, effect, text, cites, facts, argues, can_decide in raw]
     reasons.sort(key=lambda r: (not r.decisive, _EFFECT_ORDER.get(r.effect, 9)))
-    if status in {Status.contraindicated, Status.not_recommended}:
+    if status in _EXCLUDED:
         missing = []  # an exclusion already decides: nothing more is needed for this option
-    return status.value, reasons, tuple(missing), tuple(not_fired)
+    return status, reasons, tuple(missing), tuple(not_fired)
 
 
-def _status(reasons: list[Reason], gating_missing: bool) -> Status:
-    exclusions = {r.argues_for for r in reasons if r.effect == "exclude"}
+def _status(raw: list, gating_missing: bool) -> Status:
+    exclusions = {item[5] for item in raw if item[1] == "exclude"}
     if exclusions:
         return Status.contraindicated if Status.contraindicated in exclusions else Status.not_recommended
     if gating_missing:
         return Status.insufficient_data
-    supports = {r.argues_for for r in reasons if r.effect == "support"}
+    supports = {item[5] for item in raw if item[1] == "support"}
     if not supports:
         return Status.not_recommended
-    best = Status.recommended if Status.recommended in supports else Status.consider
-    if best == Status.recommended and any(r.effect == "cap" for r in reasons):
-        return Status.consider
-    return best
-
-
-def _mark_decisive(reason: Reason, status: Status) -> Reason:
-    decisive_effects = {
-        Status.contraindicated: {"exclude"},
-        Status.not_recommended: {"exclude"},
-        Status.insufficient_data: {"missing"},
-        Status.consider: {"support", "cap"},
-        Status.recommended: {"support"},
-    }[status]
-    decisive = reason.effect in decisive_effects and not (reason.effect == "missing" and "would check" in reason.text)
-    if decisive == reason.decisive:
-        return reason
-    return Reason(reason.rule_id, reason.effect, reason.text, reason.citations, decisive, reason.facts, reason.argues_for)
+    if Status.recommended in supports and not any(item[1] == "cap" for item in raw):
+        return Status.recommended
+    return Status.consider
 
 
 def statuses(case: Case, protocol: Protocol = DEFAULT_PROTOCOL) -> dict[str, str]:
     """Only the status of each option: what robustness checks compare."""
     outcomes = evaluate_rules(Facts(case, protocol))
-    return {m.value: combine(m, outcomes)[0] for m in Modality}
+    return {m: combine(m, outcomes)[0] for m in Modality}
 
 
 def derived_values(facts: Facts) -> dict[str, Any]:
@@ -137,16 +134,15 @@ def assess(
     all_missing: list[str] = []
     for modality in Modality:
         status, reasons, missing, not_fired = combine(modality, outcomes)
-        excluded = status in {Status.contraindicated.value, Status.not_recommended.value}
-        actions = () if excluded else tuple(sorted({str(r.facts["action"]) for r in reasons if "action" in r.facts}))
-        options.append(Option(modality.value, MODALITY_LABELS[modality.value], status, tuple(reasons), missing, actions, not_fired,
-                              tuple(evidence(modality.value)) if evidence else ()))
+        actions = () if status in _EXCLUDED else tuple(sorted({str(r.facts["action"]) for r in reasons if "action" in r.facts}))
+        options.append(Option(modality, MODALITY_LABELS[modality], status, tuple(reasons), missing, actions, not_fired,
+                              tuple(evidence(modality)) if evidence else ()))
         all_missing.extend(p for p in missing if p not in all_missing)
 
     warnings = list(input_warnings)
     for rule in _WARNING_RULES:
         findings, _ = outcomes[rule.id]
-        warnings.extend(Warning(rule.id, f.text, f.citations) for f in findings)
+        warnings.extend(Warning(rule.id, f.text, f.citations or rule.citations) for f in findings)
 
     flags = ()
     if robustness:

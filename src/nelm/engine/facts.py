@@ -25,24 +25,25 @@ class Facts:
     def __init__(self, case: Case, protocol: Protocol):
         self.case = case
         self.p = protocol
+        # Case fields by dotted path, enums as their plain values: one dump per case keeps rule reads cheap.
+        self._fields = _flatten(case.model_dump(mode="json"))
 
     # -- access ------------------------------------------------------------------------------------
     def get(self, path: str) -> Any:
-        if path in _DERIVED:
-            return getattr(self, _DERIVED[path])
-        value: Any = self.case
-        for part in path.split("."):
-            value = getattr(value, part)
-            if value is None:
-                return None
-        return value.value if hasattr(value, "value") and not isinstance(value, (int, float)) else value
+        derived = _DERIVED.get(path)
+        return getattr(self, derived) if derived else self._fields.get(path)
 
     def need(self, *paths: str) -> Any:
+        if len(paths) == 1:
+            value = self.get(paths[0])
+            if value is None:
+                raise Missing(self._feeds(paths[0]))
+            return value
         values = [self.get(path) for path in paths]
-        absent = [self._feeds(path) for path, value in zip(paths, values) if value is None]
-        if absent:
+        if None in values:
+            absent = [self._feeds(path) for path, value in zip(paths, values) if value is None]
             raise Missing([p for group in absent for p in group])
-        return values[0] if len(values) == 1 else tuple(values)
+        return tuple(values)
 
     def _feeds(self, path: str) -> tuple[str, ...]:
         """The case fields to ask for when a (possibly derived) fact is missing."""
@@ -169,6 +170,16 @@ class Facts:
         if course.stable_months is None:
             return None
         return course.stable_months >= self.p.transplant_min_stable_months
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 # Derived fact name -> attribute, and which case fields feed it (reported when it is missing).

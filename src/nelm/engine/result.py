@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from nelm.knowledge.rulebook import Citation
 from nelm.knowledge.sources import SOURCES
 
 
+@lru_cache(maxsize=None)
 def citation_dict(citation: Citation) -> dict[str, str]:
+    # Cached: the same few citations recur in every report. Callers must not mutate the result.
     source = SOURCES[citation.source]
     return {"source": citation.source, "short": source.short, "citation": source.label(), "detail": citation.detail}
 

@@ -109,12 +109,11 @@ class Rule:
     gating: bool = True  # a missing fact makes the option "insufficient data" (else only noted)
 
     def evaluate(self, facts: Any) -> list[Finding]:
+        """The rule's findings (a finding without citations of its own carries the rule's)."""
         result = self.check(facts)
         if result is None:
             return []
-        findings = [result] if isinstance(result, Finding) else list(result)
-        # A finding without its own citations carries the rule's.
-        return [f if f.citations else Finding(f.effect, f.text, f.status, self.citations, f.facts) for f in findings]
+        return [result] if isinstance(result, Finding) else list(result)
 
 
 RULES: list[Rule] = []

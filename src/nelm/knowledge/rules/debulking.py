@@ -53,4 +53,6 @@ def not_in_aggressive_nonfunctioning_pnet(f):
       recommendation="Debulking combined with intra-operative ablation gave a survival benefit over embolisation (P=0.03), less than curative surgery.",
       cites=[cite("osborne2006")])
 def combine_with_ablation(f):
+    if f.need("liver.r0_achievable"):
+        return None  # debulking is not on the table
     return note("Combining debulking with intra-operative ablation outperformed embolisation (Osborne et al.).")

@@ -33,8 +33,8 @@ def complicated_primary(f):
         return None
     complications = f.need("primary.complications")
     if complications:
-        names = ", ".join(c.value.replace("_", " ") for c in complications)
-        return support(Status.consider, f"Complicated primary ({names}): resection to treat or prevent complications.", complications=[c.value for c in complications])
+        names = ", ".join(c.replace("_", " ") for c in complications)
+        return support(Status.consider, f"Complicated primary ({names}): resection to treat or prevent complications.", complications=list(complications))
     if f.need("symptomatic"):
         return support(Status.consider, "Symptomatic primary with unresectable metastases: resection may relieve symptoms (Bettini: no PFS difference).", symptomatic=True)
     return None

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs: PostgreSQL (registry tests), Chromium (browser tests),
+# and the Pango/fonts WeasyPrint renders PDFs with. Installs only what is missing; needs root for apt.
+set -euo pipefail
+
+need=()
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "system packages missing (${need[*]}); run as root or install them with apt-get" >&2
+  exit 1
+fi
+echo "installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
