@@ -171,6 +171,7 @@ class CoxPH:
         self.likelihood_ratio_test_ = TestResult.chi2("likelihood_ratio", 2 * (ev1.loglik - ev0.loglik), beta.size)
 
         self.robust_ = bool(self.robust or cluster is not None)
+        self._cluster_sorted = None if cluster is None else _cluster_codes(cluster, t.size)[rs.order]
         self.robust_score_test_ = None
         if self.robust_:
             groups = _cluster_codes(cluster, t.size)[rs.order]
@@ -258,7 +259,8 @@ class CoxPH:
         from nelm.stats.concordance import concordance_index
 
         rs = self._problem.rs
-        return concordance_index(rs.time, rs.event, self._lp_sorted, strata=rs.stratum, weights=rs.weight)
+        return concordance_index(rs.time, rs.event, self._lp_sorted, strata=rs.stratum, weights=rs.weight,
+                                 cluster=self._cluster_sorted)
 
     def predict_log_hazard(self, X) -> np.ndarray:
         """Linear predictor x.beta (not centred)."""

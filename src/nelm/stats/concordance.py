@@ -1,0 +1,263 @@
+"""Harrell's and Uno's concordance index, R-exact (survival::concordance), O(n log n).
+
+Pairs are counted with two Fenwick trees over the score ranks, walking the data from the longest time
+to the shortest exactly as R's concordance3 C routine does: ties in score count 1/2, pairs tied in time
+are not comparable unless one is censored (the censored time is then taken as the longer), and the
+standard error is R's infinitesimal jackknife. numba compiles the walk: vectorised numpy needs ~20 passes
+over the data for the same counts and missed the speed target (a quarter of R's time at 1e6 patients).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from nelm.stats._validate import SurvivalDataError, check_time_event
+
+TIME_WEIGHTS = ("n", "n/G2")
+
+
+@dataclass(frozen=True)
+class ConcordanceResult:
+    c_index: float
+    std: float
+    concordant: float
+    discordant: float
+    tied_score: float  # R: tied.x
+    tied_time: float  # R: tied.y
+    tied_both: float  # R: tied.xy
+    time_weight: str = "n"
+    tau: float | None = None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame([self.as_dict()])
+
+    def as_dict(self) -> dict:
+        return {"c_index": self.c_index, "std": self.std, "concordant": self.concordant,
+                "discordant": self.discordant, "tied_score": self.tied_score, "tied_time": self.tied_time,
+                "tied_both": self.tied_both}
+
+
+def concordance_index(time, event, score, *, strata=None, weights=None, cluster=None, tau=None,
+                      time_weight: str = "n", higher_is_risk: bool = True) -> ConcordanceResult:
+    """Concordance of `score` with survival. higher_is_risk=True (default) is R's reverse=TRUE.
+
+    time_weight="n" gives Harrell's C; "n/G2" with tau gives Uno's C (R: timewt="n/G2", ymax=tau).
+    """
+    if time_weight not in TIME_WEIGHTS:
+        raise ValueError(f"time_weight must be one of {TIME_WEIGHTS}")
+    t, e, w = check_time_event(time, event, weights)
+    x = np.asarray(score, dtype=float).ravel()
+    if x.size != t.size:
+        raise SurvivalDataError(f"score has {x.size} values but time has {t.size}")
+    if not np.all(np.isfinite(x)):
+        raise SurvivalDataError("score: missing or infinite values")
+    xrank = _dense_rank(x)
+    single = strata is None
+    s = np.zeros(t.size, dtype=np.int64) if single else _dense_rank(np.asarray(strata).ravel())
+    # walk order, as R: stratum, time descending, censored before events at a tied time, then score
+    trank = _dense_rank(t)
+    m = int(xrank.max()) + 1
+    key = ((s * (int(trank.max()) + 1) + (trank.max() - trank)) * 2 + e) * m + xrank
+    order = np.argsort(key)  # ties in key are exact duplicates: their order does not matter
+    ymax = np.inf if tau is None else float(tau)
+    xs, ws, es = xrank[order], w[order], e[order].astype(np.int64)
+    counts, imat, tw = _walk(t[order], es, xs, ws, s[order], m, 1 if time_weight == "n/G2" else 0, ymax,
+                             not single)
+    if single:  # pairs where a row is the longer time = events below/above its score rank (one vector pass)
+        death_w = np.bincount(xs, weights=es * tw * ws, minlength=m)
+        below = np.concatenate([[0.0], np.cumsum(death_w)])
+        less_end, equal_end = below[xs], death_w[xs]
+        imat[:, 0] += less_end
+        imat[:, 1] += below[-1] - less_end - equal_end
+        imat[:, 2] += equal_end
+    conc, disc, tx, ty, txy = counts
+    npair = conc + disc + tx
+    if npair <= 0:
+        raise SurvivalDataError("no comparable pairs: concordance is undefined")
+    somer = (conc - disc) / npair
+    dfbeta = w[order] * ((imat[:, 0] - imat[:, 1]) / npair - (somer / npair) * imat.sum(axis=1))
+    if cluster is not None:
+        groups = np.unique(np.asarray(cluster), return_inverse=True)[1].ravel()[order]
+        dfbeta = np.bincount(groups, dfbeta)
+    std = float(np.sqrt(np.sum(dfbeta**2) / 4))
+    c = (somer + 1) / 2
+    if higher_is_risk:  # R's reverse=TRUE: swap concordant and discordant
+        c, conc, disc = 1 - c, disc, conc
+    return ConcordanceResult(float(c), std, float(conc), float(disc), float(tx), float(ty), float(txy),
+                             time_weight, None if tau is None else float(tau))
+
+
+def uno_concordance(time, event, score, tau, **kwargs) -> ConcordanceResult:
+    """Uno's IPCW concordance truncated at tau (R: concordance(..., timewt="n/G2", ymax=tau))."""
+    return concordance_index(time, event, score, tau=tau, time_weight="n/G2", **kwargs)
+
+
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """0-based dense ranks (equal values share a rank); one argsort, cheaper than np.unique."""
+    order = np.argsort(values)
+    v = values[order]
+    step = np.empty(v.size, dtype=np.int64)
+    step[0] = 0
+    step[1:] = v[1:] != v[:-1]
+    ranks = np.empty(v.size, dtype=np.int64)
+    ranks[order] = np.cumsum(step)
+    return ranks
+
+
+# ---------------------------------------------------------------------- compiled walk
+@njit(cache=True)
+def _fenwick_add(tree, i, v):
+    i += 1
+    n = tree.shape[0]
+    while i < n:
+        tree[i] += v
+        i += i & (-i)
+
+
+@njit(cache=True)
+def _fenwick_clear(tree, i):
+    i += 1
+    n = tree.shape[0]
+    while i < n:
+        tree[i] = 0.0
+        i += i & (-i)
+
+
+@njit(cache=True)
+def _fenwick_prefix(tree, i):  # sum over ranks < i
+    total = 0.0
+    while i > 0:
+        total += tree[i]
+        i -= i & (-i)
+    return total
+
+
+@njit(cache=True)
+def _sums(tree, node, total, r):
+    """(greater, less, equal) weight relative to rank r."""
+    less = _fenwick_prefix(tree, r)
+    equal = node[r]
+    return total - less - equal, less, equal
+
+
+@njit(cache=True)
+def _time_weights(time, status, w, start, end, uno, ymax):
+    """Weight per row (used at event rows): 1 (Harrell) or 1/G(t-)^2 (Uno), 0 beyond ymax. R's fastkm1."""
+    tw = np.ones(end - start)
+    nevents = 0.0
+    for i in range(start, end):
+        nevents += status[i]
+    if uno == 1 and nevents >= 2:
+        # ascending time: at a tied time events come before censorings for G
+        g = 1.0
+        n_at = 0.0
+        for i in range(start, end):
+            n_at += w[i]
+        i = end - 1
+        while i >= start:
+            t0 = time[i]
+            j = i
+            dw = 0.0
+            cw = 0.0
+            while j >= start and time[j] == t0:
+                if status[j] == 1:
+                    dw += w[j]
+                else:
+                    cw += w[j]
+                j -= 1
+            for k in range(j + 1, i + 1):
+                tw[k - start] = 1.0 / (g * g)
+            if cw > 0:
+                g *= (n_at - dw - cw) / (n_at - dw)
+            n_at -= dw + cw
+            i = j
+    for i in range(start, end):
+        if time[i] > ymax:
+            tw[i - start] = 0.0
+    return tw
+
+
+@njit(cache=True)
+def _walk(time, status, x, w, strata, m, uno, ymax, final_pass):
+    n = time.shape[0]
+    counts = np.zeros(5)
+    imat = np.zeros((n, 3))
+    tw_all = np.zeros(n)
+    tree = np.zeros(m + 1)
+    node = np.zeros(m)
+    dtree = np.zeros(m + 1)
+    dnode = np.zeros(m)
+    start = 0
+    while start < n:
+        end = start
+        while end < n and strata[end] == strata[start]:
+            end += 1
+        tw_rows = _time_weights(time, status, w, start, end, uno, ymax)
+        tw_all[start:end] = tw_rows
+        total = 0.0
+        dtotal = 0.0
+        i = start
+        while i < end:
+            if status[i] == 0:
+                g, l, e = _sums(dtree, dnode, dtotal, x[i])
+                imat[i, 0] -= l
+                imat[i, 1] -= g
+                imat[i, 2] -= e
+                _fenwick_add(tree, x[i], w[i])
+                node[x[i]] += w[i]
+                total += w[i]
+                i += 1
+                continue
+            j = i
+            while j < end and time[j] == time[i] and status[j] == 1:
+                j += 1
+            tw = tw_rows[i - start]
+            dwt = 0.0
+            dwt2 = 0.0
+            xsave = x[i]
+            for k in range(i, j):
+                counts[3] += w[k] * dwt * tw
+                dwt += w[k]
+                if x[k] != xsave:
+                    dwt2 = 0.0
+                    xsave = x[k]
+                counts[4] += w[k] * dwt2 * tw
+                dwt2 += w[k]
+                g, l, e = _sums(tree, node, total, x[k])
+                counts[0] += w[k] * g * tw
+                counts[1] += w[k] * l * tw
+                counts[2] += w[k] * e * tw
+                imat[k, 0] += g * tw
+                imat[k, 1] += l * tw
+                imat[k, 2] += e * tw
+                _fenwick_add(dtree, x[k], tw * w[k])
+                dnode[x[k]] += tw * w[k]
+                dtotal += tw * w[k]
+            for k in range(i, j):
+                g, l, e = _sums(dtree, dnode, dtotal, x[k])
+                imat[k, 0] -= l
+                imat[k, 1] -= g
+                imat[k, 2] -= e
+                _fenwick_add(tree, x[k], w[k])
+                node[x[k]] += w[k]
+                total += w[k]
+            i = j
+        if final_pass:  # events added after k entered: the pairs where k is the longer time
+            for k in range(start, end):
+                g, l, e = _sums(dtree, dnode, dtotal, x[k])
+                imat[k, 0] += l
+                imat[k, 1] += g
+                imat[k, 2] += e
+        for k in range(start, end):  # clear what this stratum touched; O(n log m), not O(m) per stratum
+            _fenwick_clear(tree, x[k])
+            _fenwick_clear(dtree, x[k])
+            node[x[k]] = 0.0
+            dnode[x[k]] = 0.0
+        start = end
+    counts[3] -= counts[4]
+    return counts, imat, tw_all
