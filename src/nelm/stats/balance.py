@@ -105,11 +105,16 @@ def balance_row(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = N
     if binary:
         ecdf_mean = ecdf_max = abs(diff)
     elif not too_small:
-        var_ratio = weighted_variance(x[treated], w[treated], False) / weighted_variance(
-            x[control], w[control], False
-        )
+        with np.errstate(divide="ignore", invalid="ignore"):  # a constant control group: Inf/NaN, as in R
+            var_ratio = float(np.float64(weighted_variance(x[treated], w[treated], False))
+                              / weighted_variance(x[control], w[control], False))
         ecdf_mean, ecdf_max = ecdf_stats(x, treat, w)
     return BalanceRow(mean_t, mean_c, smd, var_ratio, ecdf_mean, ecdf_max)
+
+
+def finite_or_none(value: float | None) -> float | None:
+    # A zero control variance makes a ratio infinite; report it as not available (R shows Inf/NaN).
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def balance_table(
@@ -122,7 +127,7 @@ def balance_table(
         after = balance_row(x, treat, weights)
         entry: dict[str, float | None] = {}
         for field in ("smd", "var_ratio", "mean_treated", "mean_control", "ecdf_mean", "ecdf_max"):
-            entry[f"{field}_before"] = getattr(before, field)
-            entry[f"{field}_after"] = getattr(after, field)
+            entry[f"{field}_before"] = finite_or_none(getattr(before, field))
+            entry[f"{field}_after"] = finite_or_none(getattr(after, field))
         table[name] = entry
     return table

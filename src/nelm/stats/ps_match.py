@@ -11,8 +11,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from nelm.stats.balance import balance_row, balance_table
-from nelm.stats.matching import M_ORDERS, MATCHIT_451, NO_QUIRKS, MatchResult, nearest_neighbour_match
+from nelm.stats.balance import balance_row, balance_table, finite_or_none
+from nelm.stats.matching import M_ORDERS, MATCHIT_451, NO_QUIRKS, MatchResult, match_data, nearest_neighbour_match
 from nelm.stats.propensity import PropensityModel, design_matrix, fit_propensity, is_categorical, levels
 
 Distance = Literal["logit", "ps"]
@@ -44,8 +44,6 @@ class PropensityMatch:
 
     def matched_data(self) -> pd.DataFrame:
         """Matched units with `distance`, `weights` and `subclass` (pair id) columns, as MatchIt's match.data()."""
-        from nelm.stats.matching import match_data
-
         return match_data(self.data, self.result, self.distance)
 
     def to_json(self) -> dict[str, Any]:
@@ -201,8 +199,8 @@ def propensity_score_match(
     balance = balance_table(balance_columns(data, names), treat, result.weights)
     before, after = balance_row(dist, treat), balance_row(dist, treat, result.weights)
     distance_balance = {
-        "smd_before": before.smd, "smd_after": after.smd,
-        "var_ratio_before": before.var_ratio, "var_ratio_after": after.var_ratio,
+        f"{field}_{when}": finite_or_none(getattr(row, field))
+        for field in ("smd", "var_ratio") for when, row in (("before", before), ("after", after))
     }
     ids = data["id"].tolist() if "id" in data.columns else list(range(len(data)))
     ids = [v.item() if isinstance(v, np.generic) else v for v in ids]
