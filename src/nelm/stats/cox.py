@@ -88,16 +88,29 @@ class _CoxProblem:
         wev = rs.weight[ev]
         loglik = float(wev @ eta[ev] - ws @ np.log(denom))
         score = wev @ X[ev] - ws @ mean
-        info = None
+        ev_ = _Evaluation(loglik, score, None, denom, mean, risk)
         if information:
-            a = np.bincount(gs, ws / denom, minlength=s0.size)
-            b = np.bincount(gs, ws * f / denom, minlength=s0.size)
-            a_rows = np.zeros(rs.n)
-            a_rows[sl.group_rows] = a
-            row_weight = r * rs.prefix_sum(a_rows)  # sum of a over the event groups whose risk set holds the row
-            row_weight[ev] -= r[ev] * b[sl.group_of_event]
-            info = (X * row_weight[:, None]).T @ X - (mean * ws[:, None]).T @ mean
-        return _Evaluation(loglik, score, info, denom, mean, risk)
+            ev_.information = self.slot_information(ev_)
+        return ev_
+
+    def slot_information(self, ev_: _Evaluation, multiplier: np.ndarray | None = None) -> np.ndarray:
+        """Sum over slots of multiplier * weight * (risk-set covariance); multiplier=None means 1 (the information).
+
+        Assembled as X' diag(row weights) X minus the slot means' outer products: O(n p^2), no n x p x p array.
+        """
+        rs, sl, X = self.rs, self.slots, self.X
+        gs, f = sl.group_of_slot, sl.frac
+        ws = sl.weight if multiplier is None else sl.weight * multiplier
+        n_groups = sl.group_rows.size
+        r = rs.weight * ev_.risk
+        a = np.bincount(gs, ws / ev_.denom, minlength=n_groups)
+        b = np.bincount(gs, ws * f / ev_.denom, minlength=n_groups)
+        a_rows = np.zeros(rs.n)
+        a_rows[sl.group_rows] = a
+        row_weight = r * rs.prefix_sum(a_rows)  # sum of a over the event groups whose risk set holds the row
+        ev = sl.event_rows
+        row_weight[ev] -= r[ev] * b[sl.group_of_event]
+        return (X * row_weight[:, None]).T @ X - (ev_.mean * ws[:, None]).T @ ev_.mean
 
     def score_residuals(self, ev_: _Evaluation) -> np.ndarray:
         """Unweighted score residuals per sorted row, as R's coxscore2 (Efron-aware)."""
