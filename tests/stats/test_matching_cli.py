@@ -96,6 +96,7 @@ GOOD = "t,age,ki67\n1,50,3\n0,60,4\n1,55,8\n0,70,2\n0,65,5\n"
         (GOOD, ["--exact", "site"], ["column 'site' not found"]),
         (GOOD, ["--ratio", "0", "--m-order", "best"], ["--ratio must be a whole number >= 1", "--m-order must be one of"]),
         ("id,t,age,ki67\n7,1,50,3\n7,0,60,4\n", [], ["column 'id' must identify rows uniquely"]),
+        ("id,t,age,ki67\n7,1,50,3\n,0,60,4\n", [], ["column 'id': missing value in row 1"]),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line_per_problem(tmp_path, csv, flags, messages):

@@ -130,7 +130,9 @@ def check_input(
             )
     if "id" in data.columns:
         dup = data["id"].duplicated(keep=False).to_numpy()
-        if dup.any():
+        if data["id"].isna().any():
+            problems.append(f"column 'id': missing value in {_rows(data['id'].isna().to_numpy())}")
+        elif dup.any():
             problems.append(f"column 'id' must identify rows uniquely; repeated in {_rows(dup)}")
     return problems
 
