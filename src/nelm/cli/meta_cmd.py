@@ -77,7 +77,7 @@ def leave_one_out_command(
         return
     table = Table(title=f"Leave-one-out: {full.measure}, {full.method}{' + Knapp-Hartung' if full.hk else ''}", title_justify="left")
     for col in ("Omitted", "Estimate", "95 % CI", "95 % PI", "tau²", "I² %", "Q", "p(Q)"):
-        table.add_column(col, justify="left" if col == "Omitted" else "right")
+        table.add_column(col, justify="left" if col == "Omitted" else "right", no_wrap=col == "Omitted")
     for label, r in [("(none)", full), *[(row.omitted, row.result) for row in rows]]:
         table.add_row(label, _g(r.estimate), f"{_g(r.ci_lower)} to {_g(r.ci_upper)}", f"{_g(r.pi_lower)} to {_g(r.pi_upper)}", _g(r.tau2), f"{r.i2_percent:.1f}", f"{r.q:.2f}", _p(r.q_pvalue))
     Console(highlight=False).print(table)
@@ -140,7 +140,7 @@ def _print_pool(r) -> None:
     proportion = scale_of(r) == "proportion"
     table = Table(title=f"{r.measure} · {r.method}{' + Knapp-Hartung' if r.hk else ''} · k = {r.k}", title_justify="left")
     for col in ("Study", "Events / n" if proportion else "yi", "Estimate", "95 % CI", "Weight %"):
-        table.add_column(col, justify="left" if col == "Study" else "right")
+        table.add_column(col, justify="left" if col == "Study" else "right", no_wrap=col == "Study")
     for s in r.studies:
         table.add_row(s.study, f"{s.events} / {s.n}" if proportion else _g(s.yi), _g(s.estimate), f"{_g(s.ci_lower)} to {_g(s.ci_upper)}", f"{s.weight_percent:.1f}")
     console.print(table)

@@ -32,6 +32,7 @@ def leave_one_out(effects: Effects, method: str, *, hk: bool = False, studies=No
             yi=effects.yi[keep],
             vi=effects.vi[keep],
             ni=None if effects.ni is None else effects.ni[keep],
+            xi=None if effects.xi is None else effects.xi[keep],
             corrected=None if effects.corrected is None else effects.corrected[keep],
         )
         kept = [lab for j, lab in enumerate(labels) if j != i]

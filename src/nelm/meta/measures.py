@@ -34,6 +34,7 @@ class Effects:
     yi: np.ndarray
     vi: np.ndarray
     ni: np.ndarray | None = None  # sample sizes as given; the PFT back-transform needs them
+    xi: np.ndarray | None = None  # events as given (before any continuity correction)
     corrected: np.ndarray | None = None  # True where the continuity correction was applied
 
     @property
@@ -63,7 +64,7 @@ def proportion_effects(events, n, measure: str) -> Effects:
     else:  # PFT
         yi = 0.5 * (np.arcsin(np.sqrt(x / (n_given + 1.0))) + np.arcsin(np.sqrt((x + 1.0) / (n_given + 1.0))))
         vi = 1.0 / (4.0 * n_given + 2.0)
-    return Effects(measure=measure, yi=yi, vi=vi, ni=n_given, corrected=corrected)
+    return Effects(measure=measure, yi=yi, vi=vi, ni=n_given, xi=x, corrected=corrected)
 
 
 def given_effects(yi, vi) -> Effects:

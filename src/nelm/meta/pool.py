@@ -68,7 +68,7 @@ class PoolResult:
         return math.sqrt(self.tau2)
 
 
-def pool(effects: Effects, method: str, *, hk: bool = False, studies=None, events=None, exponentiate: bool = False) -> PoolResult:
+def pool(effects: Effects, method: str, *, hk: bool = False, studies=None, exponentiate: bool = False) -> PoolResult:
     """Pool `effects` with tau² estimator `method` (DL, REML, PM, ML, FE); `hk` = Knapp-Hartung."""
     method = method.upper()
     yi, vi, k = effects.yi, effects.vi, effects.k
@@ -119,7 +119,7 @@ def pool(effects: Effects, method: str, *, hk: bool = False, studies=None, event
         q=q,
         q_df=q_df,
         q_pvalue=float(special.chdtrc(q_df, q)),
-        studies=_study_rows(effects, 100.0 * w / sw, studies, events, exponentiate),
+        studies=_study_rows(effects, 100.0 * w / sw, studies, exponentiate),
         exponentiated=exponentiate and effects.measure == "GEN",
     )
 
@@ -147,7 +147,7 @@ def _back(measure: str, n_pooled: float | None, exponentiate: bool):
     return transform
 
 
-def _study_rows(effects: Effects, weights: np.ndarray, studies, events, exponentiate: bool) -> tuple[StudyResult, ...]:
+def _study_rows(effects: Effects, weights: np.ndarray, studies, exponentiate: bool) -> tuple[StudyResult, ...]:
     z = float(special.ndtri(1 - (1 - LEVEL) / 2))  # study CIs are Wald z intervals, as in metafor's forest()
     half = z * np.sqrt(effects.vi)
     ni = effects.ni
@@ -166,7 +166,7 @@ def _study_rows(effects: Effects, weights: np.ndarray, studies, events, exponent
                 ci_lower=float(min(lo[i], hi[i])),
                 ci_upper=float(max(lo[i], hi[i])),
                 weight_percent=float(weights[i]),
-                events=None if events is None else int(events[i]),
+                events=None if effects.xi is None else int(effects.xi[i]),
                 n=None if ni is None else int(ni[i]),
                 corrected=bool(effects.corrected[i]) if effects.corrected is not None else False,
             )

@@ -25,7 +25,7 @@ def pool_csv(text: str, measure: str, method: str, *, hk: bool = False, exponent
     check_exponentiate(measure, exponentiate)
     data = parse_meta_csv(text, measure)
     try:
-        return pool(data.effects(), method, hk=hk, studies=data.studies, events=data.events, exponentiate=exponentiate)
+        return pool(data.effects(), method, hk=hk, studies=data.studies, exponentiate=exponentiate)
     except Tau2NotEstimable as exc:
         raise MetaInputError([f"{method}: {exc}"]) from None
 
@@ -36,7 +36,7 @@ def leave_one_out_csv(text: str, measure: str, method: str, *, hk: bool = False,
     data = parse_meta_csv(text, measure, min_studies=3)
     effects = data.effects()
     try:
-        full = pool(effects, method, hk=hk, studies=data.studies, events=data.events, exponentiate=exponentiate)
+        full = pool(effects, method, hk=hk, studies=data.studies, exponentiate=exponentiate)
         return full, leave_one_out(effects, method, hk=hk, studies=data.studies, exponentiate=exponentiate)
     except Tau2NotEstimable as exc:
         raise MetaInputError([f"{method}: {exc}"]) from None

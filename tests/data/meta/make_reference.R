@@ -99,3 +99,12 @@ for (dname in names(datasets)) {
 write_ref(do.call(rbind, pool_rows), "reference_pool.csv")
 write_ref(do.call(rbind, study_rows), "reference_studies.csv")
 write_ref(do.call(rbind, loo_rows), "reference_loo.csv")
+
+# R's uniroot() with its default tol (.Machine$double.eps^0.25): nelm.meta.zeroin must stop where it stops
+roots <- data.frame(
+  name = c("cubic", "cos_minus_x", "exp_minus_10"),
+  lower = c(2, 0, 0), upper = c(3, 1, 5),
+  root = c(uniroot(function(x) x^3 - 2 * x - 5, c(2, 3))$root,
+           uniroot(function(x) cos(x) - x, c(0, 1))$root,
+           uniroot(function(x) exp(x) - 10, c(0, 5))$root))
+write_ref(roots, "reference_uniroot.csv")
