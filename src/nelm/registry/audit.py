@@ -49,24 +49,34 @@ def audit_row(actor: str, table: str, row_id: int | None, action: str, before: d
             "action": action, "before": before, "after": after}
 
 
+def _before_flush(session: Session, _context, _instances) -> None:
+    # before-images now: during the flush the mapper bumps `version` without leaving attribute history
+    images = session.info.setdefault("audit_before", {})
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Base) and not isinstance(obj, AuditEntry):
+            images[id(obj)] = before_dict(obj)
+
+
 def _after_flush(session: Session, _context) -> None:
     actor = session.info.get("actor") or default_actor()
     now = datetime.now(timezone.utc)
+    images = session.info.pop("audit_before", {})
     rows = []
     for obj in session.new:
         if isinstance(obj, Base) and not isinstance(obj, AuditEntry):
             rows.append(audit_row(actor, obj.__tablename__, obj.id, "insert", None, row_dict(obj), now))
     for obj in session.dirty:
         if isinstance(obj, Base) and not isinstance(obj, AuditEntry) and session.is_modified(obj, include_collections=False):
-            rows.append(audit_row(actor, obj.__tablename__, obj.id, "update", before_dict(obj), row_dict(obj), now))
+            rows.append(audit_row(actor, obj.__tablename__, obj.id, "update", images.get(id(obj)) or before_dict(obj), row_dict(obj), now))
     for obj in session.deleted:
         if isinstance(obj, Base) and not isinstance(obj, AuditEntry):
-            rows.append(audit_row(actor, obj.__tablename__, obj.id, "delete", before_dict(obj), None, now))
+            rows.append(audit_row(actor, obj.__tablename__, obj.id, "delete", images.get(id(obj)) or before_dict(obj), None, now))
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
 
 
 def install_audit(session: Session) -> None:
     if not session.info.get("audit_installed"):
+        event.listen(session, "before_flush", _before_flush)
         event.listen(session, "after_flush", _after_flush)
         session.info["audit_installed"] = True
