@@ -37,6 +37,11 @@ def evidence_for(modality: str) -> list[EvidenceItem]:
     return list(catalogue[modality])
 
 
+def evidence_dicts_for(modality: str) -> list[dict]:
+    """evidence_for() as JSON-ready dicts (fresh copies), for callers that carry plain data."""
+    return [item.model_dump(mode="json") for item in evidence_for(modality)]
+
+
 def all_evidence() -> list[EvidenceItem]:
     """Every row of the evidence base, without pooled summaries, in file order."""
     return list(_items())
