@@ -19,6 +19,12 @@ from nelm.knowledge.sources import SOURCES
 from nelm.services.assessment import BadInput, assess_checked, case_schema, checked_cases, read_protocol
 
 
+class EvidenceMode(StrEnum):
+    full = "full"
+    ids = "ids"
+    none = "none"
+
+
 class Format(StrEnum):
     text = "text"
     json = "json"
@@ -37,6 +43,7 @@ def assess_command(
     protocol: Path | None = typer.Option(None, "--protocol", help="Site protocol (TOML or JSON) overriding default thresholds."),
     robustness: bool = typer.Option(True, "--robustness/--no-robustness", help="Check which statuses change near cut-offs."),
     all_reasons: bool = typer.Option(False, "--all-reasons", help="Text report: show supporting notes as well as decisive reasons."),
+    evidence: EvidenceMode = typer.Option(EvidenceMode.full, "--evidence", help="JSON: full evidence per option, ids only (small batch output), or none."),
 ) -> None:
     """Assess one case or a batch: every option with its status, reasons, sources and missing data."""
     try:
@@ -48,7 +55,7 @@ def assess_command(
         many = len(sources) > 1 or path.is_dir() or path.suffix.lower() == ".jsonl"
         write = sys.stdout.write
         for source in sources:
-            result = assess_checked(source.check, site_protocol, robustness=robustness).to_dict()
+            result = assess_checked(source.check, site_protocol, robustness=robustness, evidence=evidence.value).to_dict()
             write(json.dumps(result, ensure_ascii=False, indent=None if many else 2) + "\n")
         return
     console = Console(highlight=False)

@@ -10,6 +10,7 @@ Combination, per option (CPG style: applicable = inclusion and not exclusion):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 import nelm.knowledge.rules  # noqa: F401 - registers the rules
@@ -57,13 +58,11 @@ def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[s
     # (rule id, effect, text, citations, facts, argues_for, counts as decisive when its effect decides)
     raw: list[tuple[str, str, str, tuple[Citation, ...], dict[str, Any], Status | None, bool]] = []
     missing: list[str] = []
-    gating_missing = False
     not_fired: list[str] = []
     for rule in _RULES_BY_MODALITY[modality]:
         findings, lacked = outcomes[rule.id]
         if lacked:
             missing.extend(p for p in lacked if p not in missing)
-            gating_missing |= rule.gating
             what = "needed" if rule.gating else "would check"
             raw.append((rule.id, "missing", f"{what} {', '.join(lacked)}: {rule.recommendation}", rule.citations, {}, None, rule.gating))
         elif not findings:
@@ -72,7 +71,7 @@ def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[s
             for f in findings:
                 raw.append((rule.id, f.effect, f.text, f.citations or rule.citations, f.facts, f.status, True))
 
-    status = _status(raw, gating_missing)
+    status = status_of(modality, outcomes)
     if status == Status.not_recommended and not any(item[1] == "exclude" for item in raw):
         raw.append(("ENGINE-NO-INDICATION", "exclude", "No indication for this option was met by the case.", _NO_INDICATION, {}, status, True))
     decides = _DECISIVE_EFFECTS[status]
@@ -84,24 +83,43 @@ def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[s
     return status, reasons, tuple(missing), tuple(not_fired)
 
 
-def _status(raw: list, gating_missing: bool) -> Status:
-    exclusions = {item[5] for item in raw if item[1] == "exclude"}
-    if exclusions:
-        return Status.contraindicated if Status.contraindicated in exclusions else Status.not_recommended
+_EXCLUDE, _SUPPORT, _CAP = Effect.exclude, Effect.support, Effect.cap
+_CONTRAINDICATED, _RECOMMENDED = Status.contraindicated, Status.recommended
+
+
+def status_of(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]]) -> Status:
+    """The combination rule (module docstring), in one place; also the fast path for robustness and audits."""
+    excluded = gating_missing = capped = False
+    best: Status | None = None
+    for rule in _RULES_BY_MODALITY[modality]:
+        findings, lacked = outcomes[rule.id]
+        if lacked:
+            gating_missing = gating_missing or rule.gating
+            continue
+        for finding in findings:
+            effect = finding[0]
+            if effect is _EXCLUDE:
+                if finding[2] is _CONTRAINDICATED:
+                    return _CONTRAINDICATED
+                excluded = True
+            elif effect is _SUPPORT:
+                if best is not _RECOMMENDED:
+                    best = finding[2]
+            elif effect is _CAP:
+                capped = True
+    if excluded:
+        return Status.not_recommended
     if gating_missing:
         return Status.insufficient_data
-    supports = {item[5] for item in raw if item[1] == "support"}
-    if not supports:
+    if best is None:
         return Status.not_recommended
-    if Status.recommended in supports and not any(item[1] == "cap" for item in raw):
-        return Status.recommended
-    return Status.consider
+    return _RECOMMENDED if best is _RECOMMENDED and not capped else Status.consider
 
 
 def statuses(case: Case, protocol: Protocol = DEFAULT_PROTOCOL) -> dict[str, str]:
     """Only the status of each option: what robustness checks compare."""
     outcomes = evaluate_rules(Facts(case, protocol))
-    return {m: combine(m, outcomes)[0] for m in Modality}
+    return {m: status_of(m, outcomes) for m in Modality}
 
 
 def derived_values(facts: Facts) -> dict[str, Any]:
@@ -162,7 +180,9 @@ def assess(
     )
 
 
+@lru_cache(maxsize=64)
 def protocol_summary(protocol: Protocol) -> dict[str, Any]:
+    # Cached per protocol (frozen, hashable): a batch shares one. Callers must not mutate the result.
     changed = {k: v for k, v in protocol.model_dump(mode="json").items() if k != "name" and getattr(DEFAULT_PROTOCOL, k) != getattr(protocol, k)}
     return {"name": protocol.name, "overrides": changed}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from nelm.case.grading import Grading, grade
@@ -17,6 +16,22 @@ from nelm.knowledge.anatomy import (
 from nelm.knowledge.protocol import Protocol
 from nelm.knowledge.rulebook import Missing
 
+
+
+class once:
+    """Compute a derived fact on first use and keep it on the instance. Like functools.cached_property,
+    without the per-access lock that makes it slow on Python 3.11 (the engine reads facts thousands of times)."""
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, facts, owner=None):
+        if facts is None:
+            return self
+        value = facts.__dict__[self.name] = self.compute(facts)
+        return value
 
 
 class Facts:
@@ -54,26 +69,26 @@ class Facts:
         return _FEEDS.get(path, (path,))
 
     # -- derived values ----------------------------------------------------------------------------
-    @cached_property
+    @once
     def grading(self) -> Grading:
         return grade(self.case.pathology)
 
-    @property
+    @once
     def grade(self) -> str | None:
         return self.grading.grade
 
-    @property
+    @once
     def category(self) -> str | None:
         return self.grading.category
 
-    @cached_property
+    @once
     def lesion_count(self) -> int | None:
         liver = self.case.liver
         if liver.lesion_count is not None:
             return liver.lesion_count
         return len(liver.lesions) if liver.lesions else None
 
-    @cached_property
+    @once
     def largest_lesion_mm(self) -> float | None:
         liver = self.case.liver
         if liver.largest_lesion_mm is not None:
@@ -82,7 +97,7 @@ class Facts:
             return max(lesion.size_mm for lesion in liver.lesions)
         return None  # some lesions unmeasured: the largest is unknown
 
-    @cached_property
+    @once
     def sizes_mm(self) -> list[float] | None:
         """Every lesion's size, when every lesion is listed."""
         liver = self.case.liver
@@ -90,7 +105,7 @@ class Facts:
             return sorted((lesion.size_mm for lesion in liver.lesions), reverse=True)
         return None
 
-    @cached_property
+    @once
     def distribution(self) -> str | None:
         liver = self.case.liver
         if liver.distribution is not None:
@@ -103,7 +118,7 @@ class Facts:
                 return "bilobar"
         return None
 
-    @cached_property
+    @once
     def pattern(self) -> str | None:
         """Frilling type. Only type I (a single metastasis) can be told from the count alone; II vs III is
         the radiologist's reading, so it stays missing rather than being guessed."""
@@ -111,12 +126,12 @@ class Facts:
             return self.case.liver.pattern.value
         return "I" if self.lesion_count == 1 else None
 
-    @cached_property
+    @once
     def flr_minimum_percent(self) -> float | None:
         parenchyma = self.case.liver.parenchyma
         return None if parenchyma is None else self.p.flr_minimum(parenchyma.value)
 
-    @cached_property
+    @once
     def flr_adequate(self) -> bool | None:
         """FLR adequacy; decidable without the parenchyma when the FLR clears (or misses) every threshold."""
         flr = self.case.liver.future_liver_remnant_percent
@@ -131,18 +146,18 @@ class Facts:
             return False
         return None
 
-    @cached_property
+    @once
     def portal_drained(self) -> bool | None:
         site = self.case.primary.site
         if site is None or site.value in {"unknown", "other"}:
             return None
         return site.value in PORTAL_DRAINED
 
-    @cached_property
+    @once
     def extrahepatic(self) -> bool | None:
         return self.case.extrahepatic_disease.present
 
-    @cached_property
+    @once
     def extra_abdominal(self) -> bool | None:
         ehd = self.case.extrahepatic_disease
         if ehd.extra_abdominal is not None:
@@ -157,12 +172,12 @@ class Facts:
                 return False
         return None
 
-    @cached_property
+    @once
     def functioning(self) -> bool | None:
         syndrome = self.case.functional_syndrome
         return None if syndrome is None else syndrome.value != "none"
 
-    @cached_property
+    @once
     def stable_enough_for_transplant(self) -> bool | None:
         course = self.case.disease_course
         if course.progressing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from nelm.knowledge.rulebook import Citation
 from nelm.knowledge.sources import SOURCES
@@ -17,14 +17,19 @@ def citation_dict(citation: Citation) -> dict[str, str]:
     return {"source": citation.source, "short": source.short, "citation": source.label(), "detail": citation.detail}
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+@lru_cache(maxsize=None)
+def citation_list(citations: tuple[Citation, ...]) -> list[dict[str, str]]:
+    return [citation_dict(c) for c in citations]
+
+
+class Reason(NamedTuple):
+    # A NamedTuple for speed: every assessment makes dozens (see rulebook.Finding).
     rule_id: str
     effect: str  # exclude | support | cap | note | missing
     text: str
     citations: tuple[Citation, ...]
     decisive: bool = False
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = {}
     argues_for: str | None = None  # the status this finding argues for (exclusions, supports, caps)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,7 +39,7 @@ class Reason:
             "decisive": self.decisive,
             "argues_for": self.argues_for,
             "text": self.text,
-            "citations": [citation_dict(c) for c in self.citations],
+            "citations": citation_list(self.citations),
             "facts": self.facts,
         }
 

@@ -35,6 +35,15 @@ def evidence_dicts(modality: str) -> tuple[dict[str, Any], ...]:
     return tuple(item.model_dump(mode="json") for item in evidence_for(modality))
 
 
+@lru_cache(maxsize=None)
+def evidence_refs(modality: str) -> tuple[dict[str, Any], ...]:
+    """Evidence by reference only (`nelm evidence show` has the rest): keeps batch output small."""
+    return tuple({"source_id": item["source_id"]} for item in evidence_dicts(modality))
+
+
+EVIDENCE_MODES = {"full": evidence_dicts, "ids": evidence_refs, "none": None}
+
+
 def read_protocol(path: Path | None) -> Protocol:
     if path is None:
         return DEFAULT_PROTOCOL
@@ -54,10 +63,12 @@ def read_protocol(path: Path | None) -> Protocol:
         raise BadInput([f"protocol file {path}: {format_loc(tuple(e['loc'])) or 'protocol'}: {e['msg']}" for e in exc.errors()]) from None
 
 
-def assess_checked(check: CaseCheck, protocol: Protocol = DEFAULT_PROTOCOL, *, robustness: bool = True, evidence: bool = True) -> Assessment:
+def assess_checked(check: CaseCheck, protocol: Protocol = DEFAULT_PROTOCOL, *, robustness: bool = True, evidence: bool | str = True) -> Assessment:
+    """Assess a validated case. evidence: True/"full" (every item), "ids" (references only), False/"none"."""
     assert check.case is not None
+    mode = {True: "full", False: "none"}.get(evidence, evidence) if isinstance(evidence, bool) else evidence
     warnings = [input_warning(w.path, w.message) for w in check.warnings]
-    return assess(check.case, protocol, input_warnings=warnings, evidence=evidence_dicts if evidence else None, robustness=robustness)
+    return assess(check.case, protocol, input_warnings=warnings, evidence=EVIDENCE_MODES[mode], robustness=robustness)
 
 
 def assess_data(data: Any, protocol: Protocol = DEFAULT_PROTOCOL, **options: bool) -> Assessment:
