@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -9,13 +10,14 @@ import typer
 from nelm import __version__
 from nelm.cli.errors import BAD_INPUT, InputProblem, fail
 
-app = typer.Typer(
-    name="nelm",
-    help="Decision support and outcomes research for neuroendocrine tumour liver metastases.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+# Top-level command -> the module that registers it (each exposes `register(app)`). Only the module a
+# command needs is imported, so `nelm assess` does not pay for scipy, SQLAlchemy or FastAPI start-up.
+COMMAND_MODULES = {
+    "assess": "assess_cmd", "schema": "assess_cmd", "rules": "assess_cmd", "protocol": "assess_cmd",
+    "evidence": "evidence_cmd", "meta": "meta_cmd", "stats": "stats_cmd", "model": "model_cmd",
+    "db": "registry_cmd", "registry": "registry_cmd", "demo-data": "registry_cmd", "analyze": "registry_cmd",
+    "serve": "web_cmd", "user": "web_cmd", "fhir": "fhir_cmd", "cds": "fhir_cmd",
+}
 
 
 def _version(value: bool) -> None:
@@ -24,32 +26,42 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
-) -> None:
-    """nelm: every recommendation shows its rule, its reason and its source."""
+def build_app(command: str | None = None) -> typer.Typer:
+    """The `nelm` app with every command, or only the group `command` needs."""
+    app = typer.Typer(
+        name="nelm",
+        help="Decision support and outcomes research for neuroendocrine tumour liver metastases.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
 
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    ) -> None:
+        """nelm: every recommendation shows its rule, its reason and its source."""
 
-def _register() -> None:
-    # One line per command module; each module exposes `register(app)`.
-    from nelm.cli import assess_cmd
-
-    assess_cmd.register(app)
-    for name in ("evidence_cmd", "meta_cmd", "stats_cmd", "model_cmd", "registry_cmd", "web_cmd", "fhir_cmd"):
+    wanted = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in wanted:
         try:
-            module = __import__(f"nelm.cli.{name}", fromlist=["register"])
+            module = importlib.import_module(f"nelm.cli.{name}")
         except ModuleNotFoundError as exc:  # a door not built yet in this checkout
             if exc.name != f"nelm.cli.{name}":
                 raise
             continue
         module.register(app)
+    return app
 
 
-_register()
+def __getattr__(name: str):
+    if name == "app":  # the full app, for tests and documentation tools
+        return build_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
+    app = build_app(sys.argv[1] if len(sys.argv) > 1 else None)
     try:
         app()
     except InputProblem as problem:
