@@ -1,0 +1,52 @@
+"""The patient-view hook from request to cards: prefetch (or FHIR queries) -> case -> engine -> cards."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from nelm.case.validation import check_case_data
+from nelm.cdshooks.cards import build_cards
+from nelm.cdshooks.fhir_client import FhirFetcher, FhirUnavailable
+from nelm.cdshooks.models import HookRequest
+from nelm.cdshooks.prefetch import BadPrefetch, as_bundle, query_for, split_prefetch
+from nelm.interop.fhir_import import BadBundle, import_bundle
+from nelm.knowledge.protocol import Protocol
+from nelm.services.assessment import assess_checked
+
+HOOK = "patient-view"
+
+
+class HookError(Exception):
+    """A request the service cannot answer with cards; `status` is the HTTP status to send."""
+
+    def __init__(self, status: int, error: str, message: str, problems: list[str] | None = None):
+        self.status, self.error, self.message, self.problems = status, error, message, problems or []
+        super().__init__(message)
+
+
+async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: Protocol, base_url: str, today: date) -> list[dict[str, Any]]:
+    if request.hook != HOOK:
+        raise HookError(400, "wrong_hook", f"this service answers the {HOOK} hook, not {request.hook!r}")
+    patient_id = request.context.patientId
+    try:
+        values, missing = split_prefetch(request.prefetch)
+    except BadPrefetch as bad:
+        raise HookError(400, "bad_prefetch", "the prefetch data are not FHIR resources", bad.problems) from None
+    if missing:
+        if request.fhirServer is None:
+            raise HookError(412, "precondition_failed", f"prefetch lacks {', '.join(missing)} and the request names no fhirServer to fetch them from")
+        token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+        try:
+            values.update(await fetcher.fetch(str(request.fhirServer), token, {key: query_for(key, patient_id) for key in missing}))
+        except FhirUnavailable as exc:
+            raise HookError(412, "precondition_failed", str(exc)) from None
+    try:
+        result = import_bundle(as_bundle(values), as_of=today, as_of_source="the date of the hook call", patient_id=patient_id)
+    except (BadBundle, BadPrefetch) as bad:
+        raise HookError(400, "bad_prefetch", "the patient's FHIR data could not be read", bad.problems) from None
+    if not (result.report.neuroendocrine_neoplasm or result.report.liver_metastases):
+        return []  # no neuroendocrine neoplasm in this chart: nelm has nothing to say
+    check = check_case_data(result.case)
+    assessment = assess_checked(check, protocol, robustness=False, evidence=False)
+    return build_cards(assessment, result.report, patient_id=patient_id, base_url=base_url)

@@ -1,0 +1,17 @@
+"""Settings of the CDS Hooks door, read from the environment (NELM_BASE_URL, ...)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CdsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NELM_", extra="ignore")
+
+    base_url: str = "http://127.0.0.1:8000"  # where the full tumour-board page lives: {base_url}/patients/{id}
+    fhir_timeout_seconds: float = 5.0  # per FHIR query when the service fetches data itself
+    fhir_max_pages: int = 10  # searchset pages followed per query
+
+    @property
+    def base(self) -> str:
+        return self.base_url.rstrip("/")
