@@ -53,38 +53,45 @@ _DECISIVE_EFFECTS = {
 _EXCLUDED = frozenset({Status.contraindicated, Status.not_recommended})
 
 
+_EXCLUDE, _SUPPORT, _CAP = Effect.exclude, Effect.support, Effect.cap
+_CONTRAINDICATED, _RECOMMENDED = Status.contraindicated, Status.recommended
+
+
 def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]]) -> tuple[Status, list[Reason], tuple[str, ...], tuple[str, ...]]:
     """Status, reasons (decisive first), missing fields and rules that did not fire, for one option."""
-    # (rule id, effect, text, citations, facts, argues_for, counts as decisive when its effect decides)
-    raw: list[tuple[str, str, str, tuple[Citation, ...], dict[str, Any], Status | None, bool]] = []
+    status = status_of(modality, outcomes)
+    decides = _DECISIVE_EFFECTS[status]
+    reasons: list[Reason] = []
     missing: list[str] = []
     not_fired: list[str] = []
     for rule in _RULES_BY_MODALITY[modality]:
         findings, lacked = outcomes[rule.id]
         if lacked:
             missing.extend(p for p in lacked if p not in missing)
-            what = "needed" if rule.gating else "would check"
-            raw.append((rule.id, "missing", f"{what} {', '.join(lacked)}: {rule.recommendation}", rule.citations, {}, None, rule.gating))
+            reasons.append(Reason(rule.id, "missing", _missing_text(rule, lacked), rule.citations, rule.gating and "missing" in decides))
         elif not findings:
             not_fired.append(rule.id)
         else:
             for f in findings:
-                raw.append((rule.id, f.effect, f.text, f.citations or rule.citations, f.facts, f.status, True))
-
-    status = status_of(modality, outcomes)
-    if status == Status.not_recommended and not any(item[1] == "exclude" for item in raw):
-        raw.append(("ENGINE-NO-INDICATION", "exclude", "No indication for this option was met by the case.", _NO_INDICATION, {}, status, True))
-    decides = _DECISIVE_EFFECTS[status]
-    reasons = [Reason(rule_id, effect, text, cites, can_decide and effect in decides, facts, argues)
-               for rule_id, effect, text, cites, facts, argues, can_decide in raw]
-    reasons.sort(key=lambda r: (not r.decisive, _EFFECT_ORDER.get(r.effect, 9)))
+                reasons.append(Reason(rule.id, f.effect, f.text, f.citations or rule.citations, f.effect in decides, f.facts, f.status))
+    if status is Status.not_recommended and not any(r.effect is _EXCLUDE for r in reasons):
+        reasons.append(Reason("ENGINE-NO-INDICATION", _EXCLUDE, "No indication for this option was met by the case.", _NO_INDICATION, True, {}, status))
+    reasons.sort(key=_reason_order)
     if status in _EXCLUDED:
         missing = []  # an exclusion already decides: nothing more is needed for this option
     return status, reasons, tuple(missing), tuple(not_fired)
 
 
-_EXCLUDE, _SUPPORT, _CAP = Effect.exclude, Effect.support, Effect.cap
-_CONTRAINDICATED, _RECOMMENDED = Status.contraindicated, Status.recommended
+@lru_cache(maxsize=4096)
+def _missing_text(rule: Rule, lacked: tuple[str, ...]) -> str:
+    what = "needed" if rule.gating else "would check"
+    return f"{what} {', '.join(lacked)}: {rule.recommendation}"
+
+
+def _reason_order(reason: Reason) -> tuple[bool, int]:
+    return (not reason.decisive, _EFFECT_ORDER.get(reason.effect, 9))
+
+
 
 
 def status_of(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]]) -> Status:

@@ -59,7 +59,10 @@ def robustness_flags(case: Case, protocol: Protocol, current: dict[str, str]) ->
         if not near or margin == 0:
             continue
         changes = []
-        for probe in (max(0.0, value - margin), min(100.0, value + margin)):
+        # Probe only the sides that have a cut-off within the margin: the other side cannot cross one.
+        probes = [max(0.0, value - margin)] if any(c <= value for c in near) else []
+        probes += [min(100.0, value + margin)] if any(c >= value for c in near) else []
+        for probe in probes:
             if probe == value:
                 continue
             for modality, status in statuses(_with_value(case, section, attribute, probe), protocol).items():
