@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from nelm.stats._timefix import r_timefix
 from nelm.stats._validate import SurvivalDataError, check_time_event
 
 TIME_WEIGHTS = ("n", "n/G2")
@@ -43,7 +44,7 @@ class ConcordanceResult:
 
 
 def concordance_index(time, event, score, *, strata=None, weights=None, cluster=None, tau=None,
-                      time_weight: str = "n", higher_is_risk: bool = True) -> ConcordanceResult:
+                      time_weight: str = "n", higher_is_risk: bool = True, timefix: bool = True) -> ConcordanceResult:
     """Concordance of `score` with survival. higher_is_risk=True (default) is R's reverse=TRUE.
 
     time_weight="n" gives Harrell's C; "n/G2" with tau gives Uno's C (R: timewt="n/G2", ymax=tau).
@@ -51,6 +52,8 @@ def concordance_index(time, event, score, *, strata=None, weights=None, cluster=
     if time_weight not in TIME_WEIGHTS:
         raise ValueError(f"time_weight must be one of {TIME_WEIGHTS}")
     t, e, w = check_time_event(time, event, weights)
+    if timefix:  # R's aeqSurv: times equal up to floating-point noise are ties
+        t = r_timefix(t)
     x = np.asarray(score, dtype=float).ravel()
     if x.size != t.size:
         raise SurvivalDataError(f"score has {x.size} values but time has {t.size}")

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from nelm.stats._risksets import RiskSets, build_risk_sets
+from nelm.stats._timefix import r_timefix
 from nelm.stats._validate import SurvivalDataError, check_time_event
 from nelm.stats.results import TestResult
 
@@ -52,6 +53,28 @@ def _build_slots(rs: RiskSets, ties: str) -> _Slots:
                   np.arange(n_groups))
 
 
+@dataclass(frozen=True)
+class _TiedSlots:
+    """Efron slots that belong to tie groups with more than one event (usually few)."""
+
+    slots: np.ndarray  # slot indices
+    group: np.ndarray  # index of each such slot's group among the tied groups
+    rows: np.ndarray  # sorted event rows of the tied groups
+    first: np.ndarray  # offset of each tied group within `rows`
+
+
+def _tied_slots(sl: _Slots) -> _TiedSlots:
+    per_group = np.bincount(sl.group_of_event, minlength=sl.group_rows.size)
+    tied_groups = np.flatnonzero(per_group > 1)
+    compact = np.full(sl.group_rows.size, -1)
+    compact[tied_groups] = np.arange(tied_groups.size)
+    in_tied = per_group[sl.group_of_event] > 1
+    rows = sl.event_rows[in_tied]
+    first = np.flatnonzero(np.diff(np.concatenate([[-1], sl.group_of_event[in_tied]])) != 0)
+    slots = np.flatnonzero(per_group[sl.group_of_slot] > 1)
+    return _TiedSlots(slots, compact[sl.group_of_slot[slots]], rows, first)
+
+
 @dataclass
 class _Evaluation:
     loglik: float
@@ -70,24 +93,34 @@ class _CoxProblem:
         self.means = np.average(X, axis=0, weights=rs.weight) if X.shape[1] else np.zeros(0)
         self.X = X - self.means  # centring, as R: same estimates, better conditioned sums
         self.slots = _build_slots(rs, ties)
+        ev = self.slots.event_rows
+        self.event_x_sum = rs.weight[ev] @ self.X[ev]  # the sum of w x over events never changes with beta
+        self.unweighted = bool(np.all(rs.weight == 1.0))
+        self.one_slot_per_group = self.slots.group_of_slot.size == self.slots.group_rows.size
+        self.tied = _tied_slots(self.slots)
 
     def evaluate(self, beta: np.ndarray, information: bool = True) -> _Evaluation:
         rs, sl, X = self.rs, self.slots, self.X
         eta = X @ beta
         risk = np.exp(eta)
-        r = rs.weight * risk
+        r = risk if self.unweighted else rs.weight * risk
         rX = X * r[:, None]
         s0 = rs.suffix_sum(r)[sl.group_rows]
         s1 = rs.suffix_sum(rX)[sl.group_rows]
-        ev = sl.event_rows
-        e0 = np.add.reduceat(r[ev], sl.group_first_event)
-        e1 = np.add.reduceat(rX[ev], sl.group_first_event, axis=0)
         gs, f, ws = sl.group_of_slot, sl.frac, sl.weight
-        denom = s0[gs] - f * e0[gs]
-        mean = (s1[gs] - f[:, None] * e1[gs]) / denom[:, None]
-        wev = rs.weight[ev]
-        loglik = float(wev @ eta[ev] - ws @ np.log(denom))
-        score = wev @ X[ev] - ws @ mean
+        if self.one_slot_per_group:  # Breslow, or Efron without tied events: no down-weighting
+            denom, mean = s0, s1 / s0[:, None]
+        else:  # Efron: only slots of tied events lose part of their tied events' risk
+            tied = self.tied
+            e0 = np.add.reduceat(r[tied.rows], tied.first)
+            e1 = np.add.reduceat(rX[tied.rows], tied.first, axis=0)
+            denom = s0[gs]
+            denom[tied.slots] -= f[tied.slots] * e0[tied.group]
+            num = np.take(s1, gs, axis=0)
+            num[tied.slots] -= f[tied.slots, None] * e1[tied.group]
+            mean = num / denom[:, None]
+        loglik = float(self.event_x_sum @ beta - ws @ np.log(denom))
+        score = self.event_x_sum - ws @ mean
         ev_ = _Evaluation(loglik, score, None, denom, mean, risk)
         if information:
             ev_.information = self.slot_information(ev_)
@@ -102,14 +135,17 @@ class _CoxProblem:
         gs, f = sl.group_of_slot, sl.frac
         ws = sl.weight if multiplier is None else sl.weight * multiplier
         n_groups = sl.group_rows.size
-        r = rs.weight * ev_.risk
-        a = np.bincount(gs, ws / ev_.denom, minlength=n_groups)
-        b = np.bincount(gs, ws * f / ev_.denom, minlength=n_groups)
+        r = ev_.risk if self.unweighted else rs.weight * ev_.risk
         a_rows = np.zeros(rs.n)
-        a_rows[sl.group_rows] = a
+        if self.one_slot_per_group:
+            a_rows[sl.group_rows] = ws / ev_.denom
+        else:
+            a_rows[sl.group_rows] = np.bincount(gs, ws / ev_.denom, minlength=n_groups)
         row_weight = r * rs.prefix_sum(a_rows)  # sum of a over the event groups whose risk set holds the row
-        ev = sl.event_rows
-        row_weight[ev] -= r[ev] * b[sl.group_of_event]
+        if not self.one_slot_per_group:
+            ev = sl.event_rows
+            b = np.bincount(gs, ws * f / ev_.denom, minlength=n_groups)
+            row_weight[ev] -= r[ev] * b[sl.group_of_event]
         return (X * row_weight[:, None]).T @ X - (ev_.mean * ws[:, None]).T @ ev_.mean
 
     def score_residuals(self, ev_: _Evaluation) -> np.ndarray:
@@ -143,11 +179,12 @@ class CoxPH:
 
     ties: "efron" (R's default) or "breslow". robust: sandwich variance (implied when a cluster is given).
     Iterates exactly as R's coxph (Newton-Raphson from 0, step halving, stop when the relative change in
-    log-likelihood is <= tol) so estimates agree with R to rounding.
+    log-likelihood is <= tol) so estimates agree with R to rounding. timefix: merge times equal up to
+    floating-point noise, as R's default (aeqSurv).
     """
 
     def __init__(self, ties: str = "efron", robust: bool = False, alpha: float = 0.05, tol: float = 1e-9,
-                 max_iter: int = 20):
+                 max_iter: int = 20, timefix: bool = True):
         if ties not in ("efron", "breslow"):
             raise ValueError("ties must be 'efron' or 'breslow'")
         self.ties = ties
@@ -155,11 +192,14 @@ class CoxPH:
         self.alpha = alpha
         self.tol = tol
         self.max_iter = max_iter
+        self.timefix = timefix
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, time, event, *, strata=None, cluster=None, weights=None, names=None) -> "CoxPH":
         X, names = _as_matrix(X, names)
         t, e, w = check_time_event(time, event, weights)
+        if self.timefix:
+            t = r_timefix(t)
         if X.shape[0] != t.size:
             raise SurvivalDataError(f"covariates have {X.shape[0]} rows but time has {t.size}")
         if not np.all(np.isfinite(X)):
@@ -273,7 +313,7 @@ class CoxPH:
 
         rs = self._problem.rs
         return concordance_index(rs.time, rs.event, self._lp_sorted, strata=rs.stratum, weights=rs.weight,
-                                 cluster=self._cluster_sorted)
+                                 cluster=self._cluster_sorted, timefix=False)
 
     def predict_log_hazard(self, X) -> np.ndarray:
         """Linear predictor x.beta (not centred)."""

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from nelm.stats._timefix import r_timefix
 from nelm.stats._validate import check_time_event
 
 CONF_TYPES = ("log-log", "log", "plain")
@@ -17,14 +18,17 @@ _TOL = np.sqrt(np.finfo(float).eps)  # R's quantile.survfit tolerance
 
 
 class KaplanMeier:
-    def __init__(self, conf_type: str = "log-log", conf_level: float = 0.95):
+    def __init__(self, conf_type: str = "log-log", conf_level: float = 0.95, timefix: bool = True):
         if conf_type not in CONF_TYPES:
             raise ValueError(f"conf_type must be one of {', '.join(CONF_TYPES)}")
         self.conf_type = conf_type
         self.conf_level = conf_level
+        self.timefix = timefix  # R's aeqSurv: times equal up to floating-point noise are ties
 
     def fit(self, time, event, weights=None) -> "KaplanMeier":
         t, e, w = check_time_event(time, event, weights, need_event=False)
+        if self.timefix:
+            t = r_timefix(t)
         order = np.argsort(t, kind="stable")
         t, e, w = t[order], e[order], w[order]
         last = np.append(t[1:] != t[:-1], True)  # last row of each distinct time

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from nelm.stats._timefix import r_timefix
 from nelm.stats._validate import SurvivalDataError, check_time_event
 
 
@@ -31,9 +32,11 @@ class LogrankResult:
         return {"chisq": self.statistic, "df": self.df, "p": self.p_value}
 
 
-def logrank_test(time, event, group, strata=None) -> LogrankResult:
+def logrank_test(time, event, group, strata=None, timefix: bool = True) -> LogrankResult:
     """Compare survival between the groups; with strata, sums observed-expected and variance over strata."""
     t, e, _ = check_time_event(time, event, need_event=True)
+    if timefix:  # R's aeqSurv: times equal up to floating-point noise are ties
+        t = r_timefix(t)
     group = np.asarray(group)
     if group.shape[0] != t.size:
         raise SurvivalDataError(f"group has {group.shape[0]} values but time has {t.size}")
