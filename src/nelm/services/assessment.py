@@ -29,10 +29,10 @@ class BadInput(Exception):
 
 @lru_cache(maxsize=None)
 def evidence_dicts(modality: str) -> tuple[dict[str, Any], ...]:
-    """The published outcomes that apply to an option, as JSON-ready dicts (cached: the data never change)."""
-    from nelm.evidence import evidence_for
+    """The published outcomes that apply to an option (cached: the data never change; do not mutate)."""
+    from nelm.evidence.loader import evidence_dicts_for
 
-    return tuple(item.model_dump(mode="json") for item in evidence_for(modality))
+    return tuple(evidence_dicts_for(modality))
 
 
 @lru_cache(maxsize=None)
