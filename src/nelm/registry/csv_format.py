@@ -4,6 +4,7 @@ Columns: patient_id, synthetic, sex, diagnosis_date, identifier.<kind>..., case_
 (list fields as JSON, e.g. case.liver.lesions), treatment_modality, treatment_date, treatment_intent,
 treatment_extent, treatment_resected_fraction_percent, recurrence_date, recurrence_site, death_date,
 last_follow_up_date, decision_date, decision_chosen_option, decision_reason.
+An empty case_date means the decision date, else the diagnosis date.
 JSON lines keep full histories; CSV is for spreadsheets and simple extracts.
 """
 
@@ -82,7 +83,8 @@ def row_to_record(row: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             node = node.setdefault(part, {})
         node[leaf] = value
     if case or get("case_date"):
-        record["cases"] = [{"date": get("case_date") or None, "case": case}]
+        # without case_date the case is taken as it stood at the board decision, else at diagnosis
+        record["cases"] = [{"date": get("case_date") or get("decision_date") or get("diagnosis_date") or None, "case": case}]
     if get("treatment_modality") or get("treatment_date"):
         treatment = {"modality": get("treatment_modality") or None, "date": get("treatment_date") or None}
         for key in ("intent", "extent"):
