@@ -27,3 +27,15 @@ def test_estimators_treat_noise_ties_as_true_ties():
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9)
     assert KaplanMeier().fit(noisy, e).times_.size == KaplanMeier().fit(t, e).times_.size
     assert concordance_index(noisy, e, x).tied_time == concordance_index(t, e, x).tied_time
+
+
+def test_fixed_time_ranks_agree_with_timefix_then_dense_rank():
+    from nelm.stats._timefix import fixed_time_ranks
+
+    rng = np.random.default_rng(5)
+    t = np.round(rng.exponential(size=500), 3)
+    t[::7] *= 1 + 1e-13
+    fixed, ranks = fixed_time_ranks(t)
+    expected = r_timefix(t)
+    np.testing.assert_array_equal(fixed, expected)
+    np.testing.assert_array_equal(ranks, np.unique(expected, return_inverse=True)[1])

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from nelm.stats._timefix import r_timefix
+from nelm.stats._timefix import fixed_time_ranks
 from nelm.stats._validate import SurvivalDataError, check_time_event
 
 TIME_WEIGHTS = ("n", "n/G2")
@@ -52,8 +52,7 @@ def concordance_index(time, event, score, *, strata=None, weights=None, cluster=
     if time_weight not in TIME_WEIGHTS:
         raise ValueError(f"time_weight must be one of {TIME_WEIGHTS}")
     t, e, w = check_time_event(time, event, weights)
-    if timefix:  # R's aeqSurv: times equal up to floating-point noise are ties
-        t = r_timefix(t)
+    t, trank = fixed_time_ranks(t, timefix)  # timefix: R's aeqSurv, noise-sized gaps are ties
     x = np.asarray(score, dtype=float).ravel()
     if x.size != t.size:
         raise SurvivalDataError(f"score has {x.size} values but time has {t.size}")
@@ -63,7 +62,6 @@ def concordance_index(time, event, score, *, strata=None, weights=None, cluster=
     single = strata is None
     s = np.zeros(t.size, dtype=np.int64) if single else _dense_rank(np.asarray(strata).ravel())
     # walk order, as R: stratum, time descending, censored before events at a tied time, then score
-    trank = _dense_rank(t)
     m = int(xrank.max()) + 1
     key = ((s * (int(trank.max()) + 1) + (trank.max() - trank)) * 2 + e) * m + xrank
     order = np.argsort(key)  # ties in key are exact duplicates: their order does not matter
