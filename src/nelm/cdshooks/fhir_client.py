@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,15 +22,25 @@ class FhirFetcher:
         self.max_pages = max_pages
         self.transport = transport  # tests inject httpx.MockTransport
 
-    async def fetch(self, server: str, token: str | None, queries: dict[str, str]) -> dict[str, Any]:
-        """{key: resource or searchset Bundle or None} for each relative query, fetched concurrently."""
+    async def fetch(self, server: str, token: str | None, queries: dict[str, str], required: Collection[str] = ()) -> dict[str, Any]:
+        """{key: resource or searchset Bundle or None} for each relative query, fetched concurrently.
+        A failed `required` query raises FhirUnavailable; a failed optional one is left out."""
         base = server.rstrip("/") + "/"
         headers = {"Accept": ACCEPT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         async with httpx.AsyncClient(timeout=self.timeout, headers=headers, transport=self.transport, follow_redirects=False) as client:
-            results = await asyncio.gather(*(self._get(client, base, query) for query in queries.values()))
-        return dict(zip(queries, results, strict=True))
+            results = await asyncio.gather(*(self._get(client, base, query) for query in queries.values()), return_exceptions=True)
+        out = {}
+        for key, result in zip(queries, results, strict=True):
+            if isinstance(result, FhirUnavailable):
+                if key in required:
+                    raise result
+                continue
+            if isinstance(result, BaseException):
+                raise result
+            out[key] = result
+        return out
 
     async def _get(self, client: httpx.AsyncClient, base: str, query: str) -> Any:
         url = urljoin(base, query)

@@ -18,7 +18,12 @@ PREFETCH = {
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": "Observation?patient={{context.patientId}}&code=" + _OBSERVATION_CODES,
     "procedures": "Procedure?patient={{context.patientId}}",
+    "tumors": "BodyStructure?patient={{context.patientId}}",  # mCODE Tumor: where a TumorSize lesion lies
+    "medication-statements": "MedicationStatement?patient={{context.patientId}}",
+    "medication-requests": "MedicationRequest?patient={{context.patientId}}",
 }
+# Without these four the service cannot assess: if neither prefetched nor fetchable, HTTP 412.
+REQUIRED = ("patient", "conditions", "observations", "procedures")
 
 
 class BadPrefetch(Exception):
@@ -34,7 +39,8 @@ def query_for(key: str, patient_id: str) -> str:
 
 def split_prefetch(prefetch: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
     """(satisfied templates, keys the service must fetch itself). Null means 'no data' (spec); a missing
-    key or an OperationOutcome means the client did not or could not prefetch it."""
+    key or an OperationOutcome means the client did not or could not prefetch it. Keys that are not nelm's
+    templates (another service's prefetch) are ignored."""
     prefetch = prefetch or {}
     have: dict[str, Any] = {}
     missing: list[str] = []

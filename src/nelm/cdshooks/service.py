@@ -9,7 +9,7 @@ from nelm.case.validation import check_case_data
 from nelm.cdshooks.cards import build_cards
 from nelm.cdshooks.fhir_client import FhirFetcher, FhirUnavailable
 from nelm.cdshooks.models import HookRequest
-from nelm.cdshooks.prefetch import BadPrefetch, as_bundle, query_for, split_prefetch
+from nelm.cdshooks.prefetch import REQUIRED, BadPrefetch, as_bundle, query_for, split_prefetch
 from nelm.interop.fhir_import import BadBundle, import_bundle
 from nelm.knowledge.protocol import Protocol
 from nelm.services.assessment import assess_checked
@@ -33,14 +33,15 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
         values, missing = split_prefetch(request.prefetch)
     except BadPrefetch as bad:
         raise HookError(400, "bad_prefetch", "the prefetch data are not FHIR resources", bad.problems) from None
-    if missing:
-        if request.fhirServer is None:
-            raise HookError(412, "precondition_failed", f"prefetch lacks {', '.join(missing)} and the request names no fhirServer to fetch them from")
+    lacking = [key for key in missing if key in REQUIRED]
+    if missing and request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
         try:
-            values.update(await fetcher.fetch(str(request.fhirServer), token, {key: query_for(key, patient_id) for key in missing}))
+            values.update(await fetcher.fetch(str(request.fhirServer), token, {key: query_for(key, patient_id) for key in missing}, required=REQUIRED))
         except FhirUnavailable as exc:
             raise HookError(412, "precondition_failed", str(exc)) from None
+    elif lacking:
+        raise HookError(412, "precondition_failed", f"prefetch lacks {', '.join(lacking)} and the request names no fhirServer to fetch them from")
     try:
         result = import_bundle(as_bundle(values), as_of=today, as_of_source="the date of the hook call", patient_id=patient_id)
     except (BadBundle, BadPrefetch) as bad:

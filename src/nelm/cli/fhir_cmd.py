@@ -14,11 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nelm.case.validation import check_case_data
 from nelm.cli.errors import fail
-from nelm.interop.fhir_export import guidance_response
-from nelm.interop.fhir_import import BadBundle, ImportResult, import_bundle
-from nelm.services.assessment import BadInput, assess_checked, read_protocol
 
 fhir_app = typer.Typer(name="fhir", help="FHIR R4 / mCODE: import a patient bundle as a case, export an assessment.", no_args_is_help=True)
 cds_app = typer.Typer(name="cds", help="CDS Hooks 2.0 service (patient-view) for EHRs.", no_args_is_help=True)
@@ -42,6 +38,8 @@ def import_command(
     patient: str | None = typer.Option(None, "--patient", help="Patient id, when the bundle holds several patients."),
 ) -> None:
     """Map a FHIR bundle to a nelm case; report every field not filled and every resource set aside."""
+    from nelm.interop.fhir_import import BadBundle, import_bundle
+
     data = _read_json(bundle)
     try:
         result = import_bundle(data, as_of=datetime.now(UTC).date(), as_of_source="today (the bundle carries no date)", patient_id=patient)
@@ -71,6 +69,11 @@ def export_command(
     patient: str | None = typer.Option(None, "--patient", help="FHIR Patient id for GuidanceResponse.subject."),
 ) -> None:
     """Assess a case and write the result as a FHIR R4 GuidanceResponse (options as RequestGroup actions)."""
+    from nelm.case.validation import check_case_data
+    from nelm.interop.fhir_export import guidance_response
+    from nelm.interop.fhir_import import BadBundle, import_bundle
+    from nelm.services.assessment import BadInput, assess_checked, read_protocol
+
     data = _read_json(case)
     patient_id = patient
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
@@ -138,7 +141,7 @@ def _write_json(path: Path, data: Any) -> None:
         raise fail(f"--out {path}: cannot be written ({exc.strerror})") from None
 
 
-def _render_report(result: ImportResult, console: Console) -> None:
+def _render_report(result: Any, console: Console) -> None:
     report = result.report
     console.print(f"Age computed on {report.reference_date or '(no date)'} ({report.reference_date_source or 'no date available'}).")
     for note in report.notes:
