@@ -121,3 +121,11 @@ def test_leave_one_out_text_has_a_row_per_study():
     result = run("leave-one-out", LT, "--measure", "PLO", "--method", "DL")
     assert result.exit_code == 0
     assert all(name in result.stdout for name in ("(none)", "Coppa 2001", "Mazzaferro 2016"))
+
+
+def test_bundled_examples_pool_and_the_broken_one_exits_2():
+    examples = DATA.parents[2] / "examples" / "meta"
+    assert run("pool", examples / "lt_5y_os_table2.csv", "--measure", "PLO").exit_code == 0
+    assert run("pool", examples / "bcg_log_rr.csv", "--measure", "GEN", "--exp").exit_code == 0
+    broken = run("pool", examples / "bad_rows.csv", "--measure", "PLO")
+    assert broken.exit_code == 2 and broken.stderr.count("error:") == 3
