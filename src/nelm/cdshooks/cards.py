@@ -153,7 +153,8 @@ def _missing_detail(assessment: Assessment, report: ImportReport) -> str:
 
 
 def _field_name(path: str) -> str:
-    return path.rsplit(".", 1)[-1].replace("_", " ")
+    # Liver facts are implicit in a NELM card; other groups keep their name ("extrahepatic disease present").
+    return path.removeprefix("liver.").replace(".", " ").replace("_", " ")
 
 
 def _md(text: str) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from nelm.case.validation import format_loc
 from nelm.cdshooks.feedback import FeedbackStore, InMemoryFeedbackStore, StoredFeedback
@@ -66,6 +67,8 @@ class CdsRoute(APIRoute):
                 return error(400, "bad_request", "the request body is not a valid CDS Hooks request", problems[:50])
             except HookError as exc:
                 return error(exc.status, exc.error, exc.message, exc.problems)
+            except HTTPException as exc:  # e.g. a body that is not UTF-8: FastAPI gives up before validation
+                return error(exc.status_code, "bad_request" if exc.status_code == 400 else "http_error", str(exc.detail))
             except Exception:  # noqa: BLE001 - the client gets a plain 500, the log gets the traceback
                 log.exception("CDS Hooks request failed")
                 return error(500, "internal_error", "the service failed; the error is logged")
