@@ -129,3 +129,14 @@ def test_bundled_examples_pool_and_the_broken_one_exits_2():
     assert run("pool", examples / "bcg_log_rr.csv", "--measure", "GEN", "--exp").exit_code == 0
     broken = run("pool", examples / "bad_rows.csv", "--measure", "PLO")
     assert broken.exit_code == 2 and broken.stderr.count("error:") == 3
+
+
+def test_study_names_that_look_like_markup_are_printed_literally(tmp_path):
+    data = tmp_path / "odd.csv"
+    data.write_text("study,events,n\n[/x] $a$,11,4\n[bold]B[/],2,5\n")
+    result = run("pool", data, "--measure", "PR")
+    assert result.exit_code == 2 and "study '[/x] $a$'" in result.stderr
+    data.write_text("study,events,n\n[/x] $a$,1,4\n[bold]B[/],2,5\n")
+    target = tmp_path / "odd.png"
+    result = run("pool", data, "--measure", "PR", "--forest", target)
+    assert result.exit_code == 0 and "[bold]B[/]" in result.stdout and target.exists()

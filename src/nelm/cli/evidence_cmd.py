@@ -6,6 +6,7 @@ import json
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nelm.cli.errors import fail
@@ -35,7 +36,7 @@ def list_command(output_format: str = typer.Option("text", "--format", help="tex
     table.add_column("Items", justify="right")
     table.add_column("Pooled summary")
     for row in rows:
-        table.add_row(row["modality"], str(row["items"]), "\n".join(row["pooled"]) or "-")
+        table.add_row(row["modality"], str(row["items"]), escape("\n".join(row["pooled"])) or "-")
     Console(highlight=False).print(table)
 
 
@@ -47,7 +48,7 @@ def show_command(
     """The evidence for one modality, each figure with its source and where in it."""
     fmt = _format(output_format)
     if modality not in MODALITIES:
-        raise fail(f"unknown modality {modality!r}; known: {', '.join(MODALITIES)}")
+        raise fail(escape(f"unknown modality {modality!r}; known: {', '.join(MODALITIES)}"))
     items = evidence_for(modality)
     if fmt == "json":
         typer.echo(json.dumps([item.model_dump(mode="json") for item in items], indent=2, ensure_ascii=False))
@@ -61,8 +62,8 @@ def show_command(
 
 def _print_item(console: Console, item: EvidenceItem) -> None:
     head = [item.citation, item.design] + ([item.period] if item.period else []) + ([f"n = {item.n}"] if item.n is not None else [])
-    console.print("[bold]" + _escape(head[0]) + "[/] · " + _escape(" · ".join(head[1:])))
-    console.print(f"  {_escape(_outcome(item))}: {_escape(_result(item))}")
+    console.print("[bold]" + escape(head[0]) + "[/] · " + escape(" · ".join(head[1:])))
+    console.print(f"  {escape(_outcome(item))}: {escape(_result(item))}")
     if item.pooled is not None:
         p = item.pooled
         console.print(
@@ -71,9 +72,9 @@ def _print_item(console: Console, item: EvidenceItem) -> None:
         )
     if item.events is not None:
         console.print(f"  events: {item.events} ({item.events_basis})")
-    console.print(f"  [dim]source: {_escape(item.locator)}[/]")
+    console.print(f"  [dim]source: {escape(item.locator)}[/]")
     if item.note:
-        console.print(f"  [dim]note: {_escape(item.note)}[/]")
+        console.print(f"  [dim]note: {escape(item.note)}[/]")
 
 
 def _outcome(item: EvidenceItem) -> str:
@@ -91,12 +92,9 @@ def _result(item: EvidenceItem) -> str:
     return text
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
-
 
 def _format(output_format: str) -> str:
     fmt = output_format.lower()
     if fmt not in ("text", "json"):
-        raise fail(f"--format {output_format!r} must be text or json")
+        raise fail(escape(f"--format {output_format!r} must be text or json"))
     return fmt

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nelm.cli.errors import fail
@@ -46,14 +47,14 @@ def pool_command(
     try:
         result = pool_csv(text, measure, method, hk=hk, exponentiate=exponentiate)
     except MetaInputError as problem:
-        raise fail([f"{data}: {p}" for p in problem.problems]) from None
-    figure_bytes = _render_forest(result, forest, title) if forest else None  # rendered before anything is written
+        raise fail([escape(f"{data}: {p}") for p in problem.problems]) from None
+    figure = _render_forest(result, forest, title) if forest else None  # rendered before anything is written
     if fmt == "json":
         typer.echo(json.dumps(pool_json(result), indent=2, allow_nan=False))
     else:
         _print_pool(result)
-    if forest and figure_bytes is not None:
-        _write_atomically(forest, figure_bytes)
+    if figure is not None:
+        _write_atomically(forest, figure)
 
 
 @meta_app.command("leave-one-out")
@@ -71,7 +72,7 @@ def leave_one_out_command(
     try:
         full, rows = leave_one_out_csv(text, measure, method, hk=hk, exponentiate=exponentiate)
     except MetaInputError as problem:
-        raise fail([f"{data}: {p}" for p in problem.problems]) from None
+        raise fail([escape(f"{data}: {p}") for p in problem.problems]) from None
     if fmt == "json":
         typer.echo(json.dumps(leave_one_out_json(full, rows), indent=2, allow_nan=False))
         return
@@ -79,7 +80,7 @@ def leave_one_out_command(
     for col in ("Omitted", "Estimate", "95 % CI", "95 % PI", "tau²", "I² %", "Q", "p(Q)"):
         table.add_column(col, justify="left" if col == "Omitted" else "right", no_wrap=col == "Omitted")
     for label, r in [("(none)", full), *[(row.omitted, row.result) for row in rows]]:
-        table.add_row(label, _g(r.estimate), f"{_g(r.ci_lower)} to {_g(r.ci_upper)}", f"{_g(r.pi_lower)} to {_g(r.pi_upper)}", _g(r.tau2), f"{r.i2_percent:.1f}", f"{r.q:.2f}", _p(r.q_pvalue))
+        table.add_row(escape(label), _g(r.estimate), f"{_g(r.ci_lower)} to {_g(r.ci_upper)}", f"{_g(r.pi_lower)} to {_g(r.pi_upper)}", _g(r.tau2), f"{r.i2_percent:.1f}", f"{r.q:.2f}", _p(r.q_pvalue))
     Console(highlight=False).print(table)
 
 
@@ -90,13 +91,15 @@ def _check_common(output_format: str, forest: Path | None, method: str, measure:
         problems.append(f"--format {output_format!r} must be text or json")
     if forest is not None and forest.suffix.lower() not in _FIGURE_FORMATS:
         problems.append(f"--forest {forest}: the file name must end in .png, .svg or .pdf")
+    if forest is not None and not forest.resolve().parent.is_dir():
+        problems.append(f"--forest {forest}: directory {forest.resolve().parent} does not exist")
     for check in (lambda: check_method(method), lambda: check_exponentiate(measure, exponentiate)):
         try:
             check()
         except MetaInputError as problem:
             problems += problem.problems
     if problems:
-        raise fail(problems)
+        raise fail([escape(p) for p in problems])
     return fmt
 
 
@@ -122,10 +125,7 @@ def _render_forest(result, path: Path, title: str | None) -> bytes:
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
-    directory = path.resolve().parent
-    if not directory.is_dir():
-        raise fail(f"--forest {path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
@@ -142,13 +142,13 @@ def _print_pool(r) -> None:
     for col in ("Study", "Events / n" if proportion else "yi", "Estimate", "95 % CI", "Weight %"):
         table.add_column(col, justify="left" if col == "Study" else "right", no_wrap=col == "Study")
     for s in r.studies:
-        table.add_row(s.study, f"{s.events} / {s.n}" if proportion else _g(s.yi), _g(s.estimate), f"{_g(s.ci_lower)} to {_g(s.ci_upper)}", f"{s.weight_percent:.1f}")
+        table.add_row(escape(s.study), f"{s.events} / {s.n}" if proportion else _g(s.yi), _g(s.estimate), f"{_g(s.ci_lower)} to {_g(s.ci_upper)}", f"{s.weight_percent:.1f}")
     console.print(table)
     console.print(f"Pooled estimate ({scale_of(r)}): {_g(r.estimate)}  95 % CI {_g(r.ci_lower)} to {_g(r.ci_upper)}")
     console.print(f"95 % prediction interval: {_g(r.pi_lower)} to {_g(r.pi_upper)}")
     console.print(f"Heterogeneity: tau² = {_g(r.tau2)} (tau = {_g(r.tau)}), I² = {r.i2_percent:.1f} %, H² = {r.h2:.2f}, Q = {r.q:.2f} (df = {r.q_df}), p = {_p(r.q_pvalue)}")
     for note in notes_for(r):
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {escape(note)}[/]")
 
 
 def _g(x: float) -> str:

@@ -47,10 +47,6 @@ def all_evidence() -> list[EvidenceItem]:
     return list(_items())
 
 
-def pooled_summaries() -> list[EvidenceItem]:
-    return list(_pooled_items())
-
-
 def back_calculated_events(percent: float | str, n: int) -> int:
     """round(percent × n / 100), halves rounded up (decimal arithmetic: 90 % of 15 is 13.5 -> 14)."""
     return int((Decimal(str(percent)) * n / 100).to_integral_value(rounding=ROUND_HALF_UP))
@@ -68,7 +64,7 @@ def lt_os5_pooling_inputs() -> list[dict]:
         inputs.append(
             {
                 "source_id": item.source_id,
-                "study": item.citation.split(" (")[0].replace(" et al.", "").replace("[", "").replace("]", ""),
+                "study": row["study"],
                 "events": back_calculated_events(item.value, n),
                 "n": n,
                 "n_source": row["n_source"],

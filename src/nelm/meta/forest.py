@@ -47,7 +47,8 @@ def forest_figure(result: PoolResult, *, title: str | None = None, percent: bool
         ax.plot([s.ci_lower * scale, s.ci_upper * scale], [y, y], color="black", lw=0.8, solid_capstyle="butt")
         ax.plot([s.estimate * scale], [y], marker="s", color="black", ms=3 + 7 * (s.weight_percent / max_w) ** 0.5, ls="none")
         counts = f"{s.events} / {s.n}" if s.events is not None else f"{s.yi:.3g}"
-        for x, label, ha in ((0.02, s.study, "left"), (0.30, counts, "right"), (0.39, f"{s.weight_percent:.1f} %", "right"), (0.98, _interval(s.estimate, s.ci_lower, s.ci_upper, scale, digits), "right")):
+        study = s.study.replace("$", r"\$")  # a '$' pair would start matplotlib mathtext
+        for x, label, ha in ((0.02, study, "left"), (0.30, counts, "right"), (0.39, f"{s.weight_percent:.1f} %", "right"), (0.98, _interval(s.estimate, s.ci_lower, s.ci_upper, scale, digits), "right")):
             ax.text(x, y, label, transform=text_at, ha=ha, va="center", fontsize=_FONT)
 
     est, lo, hi = result.estimate * scale, result.ci_lower * scale, result.ci_upper * scale

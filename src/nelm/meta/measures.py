@@ -96,8 +96,8 @@ def harmonic_mean(n) -> float:
 def to_natural_scale(measure: str, values, ni=None, *, exponentiate: bool = False) -> np.ndarray:
     """Back-transform model-scale values to the scale a reader expects.
 
-    Proportion measures go back to a proportion; PFT uses the harmonic mean of `ni` (transf.ipft.hm)
-    when `ni` holds several sizes, or the study's own size when it holds one per value.
+    Proportion measures go back to a proportion. PFT needs a sample size `ni`: one per value for study
+    rows, or one number (the harmonic mean of the studies' n, as metafor's transf.ipft.hm) for pooled values.
     GEN stays as given unless `exponentiate` (log ratios -> ratios).
     """
     v = np.asarray(values, dtype=float)
