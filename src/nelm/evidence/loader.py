@@ -121,7 +121,10 @@ def _pooled_items() -> tuple[EvidenceItem, ...]:
         study_ids=tuple(r["source_id"] for r in inputs),
         note=BACK_CALCULATED_NOTE + "; Mazzaferro 2016 pooled with n = 42 transplanted (clinical brief §9)",
     )
-    pct = f"{100 * res.estimate:.1f} % (95 % CI {100 * res.ci_lower:.1f}-{100 * res.ci_upper:.1f} %; " f"95 % PI {100 * res.pi_lower:.1f}-{100 * res.pi_upper:.1f} %; I² {res.i2_percent:.0f} %)"
+    value_text = (
+        f"{100 * res.estimate:.1f} % (95 % CI {100 * res.ci_lower:.1f}-{100 * res.ci_upper:.1f} %; "
+        f"95 % PI {100 * res.pi_lower:.1f}-{100 * res.pi_upper:.1f} %; I² {res.i2_percent:.0f} %)"
+    )
     item = EvidenceItem(
         source_id="pooled-lt-os5-table2",
         citation=f"nelm random-effects pooling of the {res.k} LT series in review Table 2",
@@ -131,7 +134,7 @@ def _pooled_items() -> tuple[EvidenceItem, ...]:
         outcome="5-year OS",
         value=round(100 * res.estimate, 1),
         unit="%",
-        value_text=pct,
+        value_text=value_text,
         events=sum(r["events"] for r in inputs),
         events_basis="back-calculated",
         locator="review Table 2 (n of Mazzaferro 2016 from clinical brief §9)",

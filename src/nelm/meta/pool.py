@@ -18,7 +18,7 @@ import numpy as np
 from scipy import special
 
 from nelm.meta.measures import Effects, harmonic_mean, to_natural_scale
-from nelm.meta.tau2 import estimate_tau2
+from nelm.meta.tau2 import estimate_tau2, q_statistic
 
 LEVEL = 0.95
 
@@ -91,7 +91,7 @@ def pool(effects: Effects, method: str, *, hk: bool = False, studies=None, expon
     se = math.sqrt(var_beta)
     pi_half = crit * math.sqrt(var_beta + tau2)
 
-    q, q_df = _common_effect_q(yi, vi), k - 1
+    q, q_df = max(0.0, q_statistic(yi, vi)), k - 1  # metafor's QE: common-effect weights
     i2, h2 = _i2_h2(vi, q, tau2, method)
 
     n_pooled = harmonic_mean(effects.ni) if effects.measure == "PFT" else None
@@ -122,12 +122,6 @@ def pool(effects: Effects, method: str, *, hk: bool = False, studies=None, expon
         studies=_study_rows(effects, 100.0 * w / sw, studies, exponentiate),
         exponentiated=exponentiate and effects.measure == "GEN",
     )
-
-
-def _common_effect_q(yi: np.ndarray, vi: np.ndarray) -> float:
-    w = 1.0 / vi
-    mean = np.sum(w * yi) / w.sum()
-    return max(0.0, float(np.sum(w * (yi - mean) ** 2)))
 
 
 def _i2_h2(vi: np.ndarray, q: float, tau2: float, method: str) -> tuple[float, float]:
