@@ -67,21 +67,13 @@ def concordance_index(time, event, score, *, strata=None, weights=None, cluster=
     order = np.argsort(key)  # ties in key are exact duplicates: their order does not matter
     ymax = np.inf if tau is None else float(tau)
     xs, ws, es = xrank[order], w[order], e[order].astype(np.int64)
-    counts, imat, tw = _walk(t[order], es, xs, ws, s[order], m, 1 if time_weight == "n/G2" else 0, ymax,
-                             not single)
-    if single:  # pairs where a row is the longer time = events below/above its score rank (one vector pass)
-        death_w = np.bincount(xs, weights=es * tw * ws, minlength=m)
-        below = np.concatenate([[0.0], np.cumsum(death_w)])
-        less_end, equal_end = below[xs], death_w[xs]
-        imat[:, 0] += less_end
-        imat[:, 1] += below[-1] - less_end - equal_end
-        imat[:, 2] += equal_end
+    counts, imat = _walk(t[order], es, xs, ws, s[order], m, 1 if time_weight == "n/G2" else 0, ymax, single)
     conc, disc, tx, ty, txy = counts
     npair = conc + disc + tx
     if npair <= 0:
         raise SurvivalDataError("no comparable pairs: concordance is undefined")
     somer = (conc - disc) / npair
-    dfbeta = w[order] * ((imat[:, 0] - imat[:, 1]) / npair - (somer / npair) * imat.sum(axis=1))
+    dfbeta = _dfbeta(imat, ws, npair, somer)  # R's infinitesimal jackknife, one value per (sorted) row
     if cluster is not None:
         groups = np.unique(np.asarray(cluster), return_inverse=True)[1].ravel()[order]
         dfbeta = np.bincount(groups, dfbeta)
@@ -184,11 +176,12 @@ def _time_weights(time, status, w, start, end, uno, ymax):
 
 
 @njit(cache=True)
-def _walk(time, status, x, w, strata, m, uno, ymax, final_pass):
+def _walk(time, status, x, w, strata, m, uno, ymax, single):
+    """Pair counts (concordant, discordant, tied.x, tied.y, tied.xy in R's orientation) and, per row,
+    the weighted counts of its concordant/discordant/tied-score pairs (rows of imat), as R's concordance3."""
     n = time.shape[0]
     counts = np.zeros(5)
-    imat = np.zeros((n, 3))
-    tw_all = np.zeros(n)
+    imat = np.zeros((3, n))
     tree = np.zeros(m + 1)
     node = np.zeros(m)
     dtree = np.zeros(m + 1)
@@ -199,16 +192,15 @@ def _walk(time, status, x, w, strata, m, uno, ymax, final_pass):
         while end < n and strata[end] == strata[start]:
             end += 1
         tw_rows = _time_weights(time, status, w, start, end, uno, ymax)
-        tw_all[start:end] = tw_rows
         total = 0.0
         dtotal = 0.0
         i = start
         while i < end:
             if status[i] == 0:
                 g, l, e = _sums(dtree, dnode, dtotal, x[i])
-                imat[i, 0] -= l
-                imat[i, 1] -= g
-                imat[i, 2] -= e
+                imat[0, i] -= l
+                imat[1, i] -= g
+                imat[2, i] -= e
                 _fenwick_add(tree, x[i], w[i])
                 node[x[i]] += w[i]
                 total += w[i]
@@ -233,27 +225,38 @@ def _walk(time, status, x, w, strata, m, uno, ymax, final_pass):
                 counts[0] += w[k] * g * tw
                 counts[1] += w[k] * l * tw
                 counts[2] += w[k] * e * tw
-                imat[k, 0] += g * tw
-                imat[k, 1] += l * tw
-                imat[k, 2] += e * tw
+                imat[0, k] += g * tw
+                imat[1, k] += l * tw
+                imat[2, k] += e * tw
                 _fenwick_add(dtree, x[k], tw * w[k])
                 dnode[x[k]] += tw * w[k]
                 dtotal += tw * w[k]
             for k in range(i, j):
                 g, l, e = _sums(dtree, dnode, dtotal, x[k])
-                imat[k, 0] -= l
-                imat[k, 1] -= g
-                imat[k, 2] -= e
+                imat[0, k] -= l
+                imat[1, k] -= g
+                imat[2, k] -= e
                 _fenwick_add(tree, x[k], w[k])
                 node[x[k]] += w[k]
                 total += w[k]
             i = j
-        if final_pass:  # events added after k entered: the pairs where k is the longer time
+        # events added after k entered the tree: the pairs where k is the longer time
+        if single:  # the event tree now holds every event: a prefix sum over score ranks answers all rows
+            below = np.zeros(m + 1)
+            for r in range(m):
+                below[r + 1] = below[r] + dnode[r]
             for k in range(start, end):
-                g, l, e = _sums(dtree, dnode, dtotal, x[k])
-                imat[k, 0] += l
-                imat[k, 1] += g
-                imat[k, 2] += e
+                l = below[x[k]]
+                e = dnode[x[k]]
+                imat[0, k] += l
+                imat[1, k] += dtotal - l - e
+                imat[2, k] += e
+            break
+        for k in range(start, end):
+            g, l, e = _sums(dtree, dnode, dtotal, x[k])
+            imat[0, k] += l
+            imat[1, k] += g
+            imat[2, k] += e
         for k in range(start, end):  # clear what this stratum touched; O(n log m), not O(m) per stratum
             _fenwick_clear(tree, x[k])
             _fenwick_clear(dtree, x[k])
@@ -261,4 +264,13 @@ def _walk(time, status, x, w, strata, m, uno, ymax, final_pass):
             dnode[x[k]] = 0.0
         start = end
     counts[3] -= counts[4]
-    return counts, imat, tw_all
+    return counts, imat
+
+
+@njit(cache=True)
+def _dfbeta(imat, w, npair, somer):
+    n = w.shape[0]
+    out = np.empty(n)
+    for k in range(n):
+        out[k] = w[k] * ((imat[0, k] - imat[1, k]) / npair - (somer / npair) * (imat[0, k] + imat[1, k] + imat[2, k]))
+    return out
