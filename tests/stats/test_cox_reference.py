@@ -84,6 +84,15 @@ def test_predicted_survival_for_new_patients_matches_survfit_coxph(key):
     np.testing.assert_allclose(np.outer(cumhaz, np.exp(lp)), expected["cumhaz"], rtol=RTOL)
 
 
+def test_stratified_prediction_uses_the_patients_own_stratum_baseline_as_survfit_coxph():
+    model = fit_like_r("veteran_strata_efron")
+    patients = pd.DataFrame(reference()["predicted"]["veteran_newdata"])
+    for i, expected in enumerate(reference()["predicted"]["veteran_strata_efron"]):
+        times, surv = model.predict_survival(patients.loc[[i], ["trt", "karno", "age"]], stratum=expected["celltype"])
+        np.testing.assert_array_equal(times, expected["time"])
+        np.testing.assert_allclose(surv[:, 0], expected["surv"], rtol=RTOL)
+
+
 def test_cox_estimates_do_not_depend_on_row_order_or_covariate_shift():
     lung = dataset("lung").dropna(subset=LUNG)
     base = CoxPH().fit(lung[LUNG], lung.time, lung.event)

@@ -10,8 +10,9 @@ from tests.stats.survival_reference import RTOL, reference
 from tests.stats.test_cox_reference import fit_like_r
 
 
-@pytest.mark.parametrize("key", ["lung_efron", "lung_breslow", "veteran_strata_efron", "pbc_efron"])
-def test_cox_zph_matches_r_per_term_and_global(key):
+@pytest.mark.parametrize("key", ["lung_efron", "lung_breslow", "veteran_strata_efron", "pbc_efron",
+                                 "veteran_weighted_efron", "colon_strata_cluster"])
+def test_cox_zph_matches_r_per_term_and_global_with_strata_weights_and_clusters(key):
     result = cox_zph(fit_like_r(key))
     expected = reference()["zph"][key]
     table = result.summary

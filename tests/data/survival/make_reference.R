@@ -100,7 +100,9 @@ zph_ref <- function(fit) { z <- cox.zph(fit); list(terms = rownames(z$table), ch
                                                    df = unname(z$table[, 2]), p = unname(z$table[, 3])) }
 zph <- list(lung_efron = zph_ref(cox_fits$lung_efron), lung_breslow = zph_ref(cox_fits$lung_breslow),
             veteran_strata_efron = zph_ref(cox_fits$veteran_strata_efron),
-            pbc_efron = zph_ref(cox_fits$pbc_efron))
+            pbc_efron = zph_ref(cox_fits$pbc_efron),
+            veteran_weighted_efron = zph_ref(cox_fits$veteran_weighted_efron),
+            colon_strata_cluster = zph_ref(cox_fits$colon_strata_cluster))
 
 # ---------------------------------------------------------------- predicted survival for new patients
 newpat <- data.frame(age = c(50, 70), sex = c(1, 2), ph.ecog = c(0, 2))
@@ -108,6 +110,12 @@ pred_ref <- function(fit) { sf <- survfit(fit, newdata = newpat)
   list(time = sf$time, n_risk = sf$n.risk, surv = unname(sf$surv), cumhaz = unname(sf$cumhaz), std_err = unname(sf$std.err)) }
 predicted <- list(lung_efron = pred_ref(cox_fits$lung_efron), lung_breslow = pred_ref(cox_fits$lung_breslow),
                   newdata = newpat)
+# stratified model: one curve per new patient, from that patient's stratum
+vetnew <- data.frame(trt = c(1, 2), karno = c(60, 80), age = c(60, 50), celltype = c("adeno", "squamous"))
+predicted$veteran_strata_efron <- lapply(seq_len(nrow(vetnew)), function(i) {
+  sf <- survfit(cox_fits$veteran_strata_efron, newdata = vetnew[i, ])
+  list(celltype = vetnew$celltype[i], time = sf$time, surv = unname(sf$surv)) })
+predicted$veteran_newdata <- vetnew
 
 # ---------------------------------------------------------------- concordance
 cc_ref <- function(fit) list(concordance = fit$concordance, std = sqrt(fit$var),
