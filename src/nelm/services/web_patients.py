@@ -1,0 +1,254 @@
+"""Registry reads for the web pages: the patient list (search, filters, pages), one patient's timeline, one
+decision, and the audit of every view of identified data. Plain inputs and outputs; no HTML here.
+
+`identified=False` is the researcher's view: no identifiers, no exact dates (years only), nothing a reader
+could link back to a person except the registry pseudonym.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from nelm.registry.audit import audit_row
+from nelm.registry.models import AuditEntry, BoardDecision, CaseSnapshot, Identifier, OutcomeEvent, Patient, Treatment
+from nelm.services.assessment import BadInput
+
+VITAL_FILTERS = ("alive", "dead")
+SEX_VALUES = ("female", "male", "other", "unknown")
+
+
+class PatientNotFound(BadInput):
+    pass
+
+
+# ----------------------------------------------------------------------------- audit of views
+def record_view(session: Session, actor: str, patient_ids: list[int], what: str, *, path: str | None = None) -> None:
+    """One audit row per view of identified data (action 'view'); a list view names every patient shown."""
+    if not patient_ids:
+        return
+    detail = {"view": what, "path": path}
+    if len(patient_ids) == 1:
+        rows = [audit_row(actor, "patients", patient_ids[0], "view", None, detail)]
+    else:
+        rows = [audit_row(actor, "patients", None, "view", None, detail | {"patient_ids": patient_ids})]
+    session.execute(insert(AuditEntry), rows)
+    session.commit()
+
+
+# ----------------------------------------------------------------------------- patient list
+@dataclass
+class PatientFilters:
+    q: str = ""
+    modality: str = ""
+    vital: str = ""
+    sex: str = ""
+    synthetic: str = ""  # "", "yes", "no"
+
+    def active(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass
+class PatientPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    filters: PatientFilters
+    ids: list[int] = field(default_factory=list)
+
+
+def _conditions(filters: PatientFilters, identified: bool) -> list[Any]:
+    where: list[Any] = []
+    text = filters.q.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        match = func.lower(Patient.pseudonym).like(like)
+        if identified:  # researchers cannot search by name or record number: that would reveal identity
+            match = or_(match, exists().where(and_(Identifier.patient_id == Patient.id, func.lower(Identifier.value).like(like))))
+        where.append(match)
+    if filters.modality:
+        where.append(exists().where(and_(Treatment.patient_id == Patient.id, Treatment.modality == filters.modality)))
+    death = exists().where(and_(OutcomeEvent.patient_id == Patient.id, OutcomeEvent.kind == "death"))
+    if filters.vital == "dead":
+        where.append(death)
+    elif filters.vital == "alive":
+        where.append(~death)
+    if filters.sex:
+        where.append(Patient.sex == filters.sex)
+    if filters.synthetic in {"yes", "no"}:
+        where.append(Patient.synthetic.is_(filters.synthetic == "yes"))
+    return where
+
+
+def patient_list(session: Session, filters: PatientFilters, *, page: int = 1, page_size: int = 50, identified: bool) -> PatientPage:
+    where = _conditions(filters, identified)
+    total = session.scalar(select(func.count()).select_from(Patient).where(*where)) or 0
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    patients = session.execute(
+        select(Patient.id, Patient.pseudonym, Patient.sex, Patient.diagnosis_date, Patient.synthetic)
+        .where(*where).order_by(Patient.pseudonym).limit(page_size).offset((page - 1) * page_size)).all()
+    ids = [p.id for p in patients]
+    extra = _list_details(session, ids, identified)
+    rows = []
+    for p in patients:
+        row = {"pseudonym": p.pseudonym, "sex": p.sex, "synthetic": p.synthetic, **extra[p.id]}
+        if identified:
+            row["diagnosis_date"] = p.diagnosis_date.isoformat()
+        else:
+            row["diagnosis_year"] = p.diagnosis_date.year
+        rows.append(row)
+    return PatientPage(rows, total, page, pages, page_size, filters, ids)
+
+
+def _list_details(session: Session, ids: list[int], identified: bool) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {i: {"first_treatment": None, "vital": "alive", "recurrence": False,
+                                          "last_decision": None, "grade": None} for i in ids}
+    if not ids:
+        return out
+    if identified:
+        for pid, kind, value in session.execute(select(Identifier.patient_id, Identifier.kind, Identifier.value)
+                                                .where(Identifier.patient_id.in_(ids), Identifier.kind.in_(("name", "mrn")))):
+            out[pid][kind] = value
+    for pid, modality, started in session.execute(select(Treatment.patient_id, Treatment.modality, Treatment.started_on)
+                                                  .where(Treatment.patient_id.in_(ids)).order_by(Treatment.started_on)):
+        if out[pid]["first_treatment"] is None:
+            out[pid]["first_treatment"] = modality
+    for pid, kind in session.execute(select(OutcomeEvent.patient_id, OutcomeEvent.kind).where(OutcomeEvent.patient_id.in_(ids))):
+        if kind == "death":
+            out[pid]["vital"] = "dead"
+        elif kind == "recurrence":
+            out[pid]["recurrence"] = True
+    for pid, chosen, decided in session.execute(select(BoardDecision.patient_id, BoardDecision.chosen_option, BoardDecision.decided_on)
+                                                .where(BoardDecision.patient_id.in_(ids)).order_by(BoardDecision.decided_on, BoardDecision.id)):
+        out[pid]["last_decision"] = chosen
+    latest: dict[int, tuple[date, dict[str, Any]]] = {}
+    for pid, taken, case in session.execute(select(CaseSnapshot.patient_id, CaseSnapshot.taken_on, CaseSnapshot.case)
+                                            .where(CaseSnapshot.patient_id.in_(ids))):
+        if pid not in latest or taken >= latest[pid][0]:
+            latest[pid] = (taken, case)
+    for pid, (_, case) in latest.items():
+        out[pid]["grade"] = case_grade(case)
+    return out
+
+
+def case_grade(case: dict[str, Any]) -> str | None:
+    """'NET G2' style label from a stored case (WHO grading); None when the pathology does not say."""
+    from nelm.case.grading import grade
+    from nelm.case.model import Pathology
+
+    try:
+        grading = grade(Pathology.model_validate(case.get("pathology") or {}))
+    except ValueError:
+        return None
+    if grading.grade is None:
+        return None
+    return f"{grading.category or ''} {grading.grade}".strip() if grading.category != "NEC" else "NEC"
+
+
+# ----------------------------------------------------------------------------- one patient
+def patient_row(session: Session, pseudonym: str) -> Patient:
+    patient = session.scalar(select(Patient).where(Patient.pseudonym == pseudonym))
+    if patient is None:
+        raise PatientNotFound([f"patient {pseudonym!r}: not in the registry"])
+    return patient
+
+
+def patient_detail(session: Session, pseudonym: str) -> dict[str, Any]:
+    """Identified view: identifiers, case snapshots, treatments, events and decisions, and one dated timeline."""
+    p = patient_row(session, pseudonym)
+    snapshots = list(session.scalars(select(CaseSnapshot).where(CaseSnapshot.patient_id == p.id).order_by(CaseSnapshot.taken_on, CaseSnapshot.id)))
+    treatments = list(session.scalars(select(Treatment).where(Treatment.patient_id == p.id).order_by(Treatment.started_on, Treatment.id)))
+    events = list(session.scalars(select(OutcomeEvent).where(OutcomeEvent.patient_id == p.id).order_by(OutcomeEvent.occurred_on, OutcomeEvent.id)))
+    decisions = list(session.scalars(select(BoardDecision).where(BoardDecision.patient_id == p.id).order_by(BoardDecision.decided_on, BoardDecision.id)))
+    identifiers = {i.kind: i.value for i in session.scalars(select(Identifier).where(Identifier.patient_id == p.id).order_by(Identifier.kind))}
+    timeline: list[dict[str, Any]] = []
+    for s in snapshots:
+        timeline.append({"date": s.taken_on, "kind": "case", "id": s.id, "grade": case_grade(s.case), "case": s.case})
+    for t in treatments:
+        timeline.append({"date": t.started_on, "kind": "treatment", "id": t.id, "modality": t.modality, "intent": t.intent,
+                         "extent": t.extent, "resected_fraction_percent": t.resected_fraction_percent})
+    for e in events:
+        timeline.append({"date": e.occurred_on, "kind": e.kind, "id": e.id, "site": e.site})
+    for d in decisions:
+        timeline.append({"date": d.decided_on, "kind": "decision", "id": d.id, **decision_summary(d)})
+    order = {"case": 0, "decision": 1, "treatment": 2, "recurrence": 3, "last_follow_up": 4, "death": 5}
+    timeline.sort(key=lambda e: (e["date"], order.get(e["kind"], 9), e["id"]))
+    return {
+        "id": p.id,
+        "pseudonym": p.pseudonym,
+        "synthetic": p.synthetic,
+        "sex": p.sex,
+        "diagnosis_date": p.diagnosis_date,
+        "identifiers": identifiers,
+        "latest_case": snapshots[-1].case if snapshots else None,
+        "latest_case_date": snapshots[-1].taken_on if snapshots else None,
+        "timeline": timeline,
+        "decisions": [{"id": d.id, "date": d.decided_on, **decision_summary(d)} for d in decisions],
+    }
+
+
+def decision_summary(d: BoardDecision) -> dict[str, Any]:
+    shown = None
+    for option in (d.assessment or {}).get("options") or []:
+        if isinstance(option, dict) and option.get("modality") == d.chosen_option:
+            shown = option.get("status")
+    return {"chosen_option": d.chosen_option, "reason": d.deviation_reason, "status_shown": shown,
+            "engine_version": d.engine_version, "knowledge_base_version": d.knowledge_base_version,
+            "case_snapshot_id": d.case_snapshot_id}
+
+
+def latest_case(session: Session, pseudonym: str) -> tuple[Patient, CaseSnapshot | None]:
+    p = patient_row(session, pseudonym)
+    snapshot = session.scalar(select(CaseSnapshot).where(CaseSnapshot.patient_id == p.id)
+                              .order_by(CaseSnapshot.taken_on.desc(), CaseSnapshot.id.desc()).limit(1))
+    return p, snapshot
+
+
+def decision_with_case(session: Session, pseudonym: str, decision_id: int) -> tuple[Patient, BoardDecision, dict[str, Any] | None]:
+    p = patient_row(session, pseudonym)
+    decision = session.scalar(select(BoardDecision).where(BoardDecision.id == decision_id, BoardDecision.patient_id == p.id))
+    if decision is None:
+        raise PatientNotFound([f"decision {decision_id} of patient {pseudonym!r}: not in the registry"])
+    case = decision.case_snapshot.case if decision.case_snapshot is not None else None
+    return p, decision, case
+
+
+def latest_decision_id(session: Session, patient_id: int) -> int | None:
+    return session.scalar(select(BoardDecision.id).where(BoardDecision.patient_id == patient_id)
+                          .order_by(BoardDecision.decided_on.desc(), BoardDecision.id.desc()).limit(1))
+
+
+# ----------------------------------------------------------------------------- new patient
+def new_patient_record(pseudonym: str, diagnosis_date: str, sex: str | None, identifiers: dict[str, str]) -> dict[str, Any]:
+    """A registry import record for a patient entered in the web form (validated by the registry's import)."""
+    return {"patient_id": pseudonym.strip(), "diagnosis_date": diagnosis_date.strip() or None, "sex": sex or None,
+            "synthetic": False, "identifiers": {k: v.strip() for k, v in identifiers.items() if v and v.strip()}}
+
+
+def registry_counts(session: Session) -> dict[str, int]:
+    return {
+        "patients": session.scalar(select(func.count()).select_from(Patient)) or 0,
+        "decisions": session.scalar(select(func.count()).select_from(BoardDecision)) or 0,
+        "synthetic": session.scalar(select(func.count()).select_from(Patient).where(Patient.synthetic.is_(True))) or 0,
+    }
+
+
+def change_token(session: Session) -> tuple[Any, ...]:
+    """Cheap fingerprint of the registry's clinical content: analyses are cached until it changes."""
+    parts = [select(func.max(m.id)) for m in (Patient, CaseSnapshot, Treatment, OutcomeEvent, BoardDecision)]
+    parts.append(select(func.count()).select_from(Patient))
+    return tuple(session.scalar(q) for q in parts)
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()

@@ -1,0 +1,1 @@
+"""The JSON API under /api (OpenAPI docs at /api/docs) and the dependencies every router shares."""

@@ -1,0 +1,76 @@
+"""Pictures for the registry and evidence pages, as PNG bytes, sized and lettered for a projector.
+
+Uses matplotlib's object API (Figure + Agg canvas), not pyplot: pyplot keeps global state and is not safe
+in a threaded server.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies; line styles differ as well.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#8C564B", "#7F7F7F", "#17BECF"]
+STYLES = ["-", "--", "-.", ":"]
+SHORT_LABELS = {
+    "curative_resection": "Resection", "resection_plus_ablation": "Resection + ablation", "debulking": "Debulking",
+    "ablation": "Ablation", "liver_transplantation": "Transplantation", "intra_arterial_therapy": "Intra-arterial",
+    "primary_tumour_resection": "Primary resection", "somatostatin_analogue": "SSA", "prrt": "PRRT",
+    "targeted_therapy": "Targeted", "chemotherapy": "Chemotherapy", "early": "Early recurrence (≤ 3 y)", "late": "Late recurrence (> 3 y)",
+}
+AT_RISK_YEARS = (0, 2, 4, 6, 8, 10)
+
+
+def short_label(name: str) -> str:
+    return SHORT_LABELS.get(name, name.replace("_", " "))
+
+
+def png(fig: Figure, dpi: int = 100) -> bytes:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def km_chart(groups: dict[str, dict[str, Any]], *, title: str, ylabel: str, max_years: float = 10.0) -> bytes:
+    """Kaplan-Meier step curves with 95 % bands, censoring-free for legibility, and numbers at risk below."""
+    shown = {name: g for name, g in groups.items() if g and g.get("curve")}
+    rows = max(1, len(shown))
+    height = 6.2 + 0.34 * rows
+    fig = Figure(figsize=(12, height))
+    risk_height = (0.34 * rows + 0.6) / height
+    ax = fig.add_axes((0.2, risk_height + 0.1, 0.77, 0.86 - risk_height - 0.1 + 0.04))
+    for i, (name, g) in enumerate(shown.items()):
+        curve = g["curve"]
+        colour, style = PALETTE[i % len(PALETTE)], STYLES[(i // 3) % len(STYLES)] if i >= 3 else "-"
+        ax.step(curve["time"], curve["survival"], where="post", color=colour, linestyle=style, linewidth=2.4,
+                label=f"{short_label(name)} (n = {g['n']})")
+        lower = [v if v is not None else 0.0 for v in curve["ci_lower"]]
+        upper = [v if v is not None else 1.0 for v in curve["ci_upper"]]
+        ax.fill_between(curve["time"], lower, upper, step="post", color=colour, alpha=0.10, linewidth=0)
+    ax.set_xlim(0, max_years)
+    ax.set_ylim(0, 1.02)
+    ax.set_xticks(list(AT_RISK_YEARS))
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0 %", "25 %", "50 %", "75 %", "100 %"])
+    ax.tick_params(labelsize=14)
+    ax.set_xlabel("Years since first treatment", fontsize=15)
+    ax.set_ylabel(ylabel, fontsize=15)
+    ax.set_title(title, fontsize=17, loc="left", fontweight="bold")
+    ax.grid(alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if shown:
+        ax.legend(fontsize=12.5, loc="upper right", frameon=False, ncol=2 if len(shown) > 5 else 1)
+    # numbers at risk, aligned with the x ticks
+    fig.text(0.01, risk_height - 0.01, "Number at risk", fontsize=13, fontweight="bold", va="bottom")
+    for i, (name, g) in enumerate(shown.items()):
+        y = risk_height - 0.045 - i * (0.34 / height)
+        fig.text(0.01, y, short_label(name), fontsize=12.5, color=PALETTE[i % len(PALETTE)], va="center", fontweight="bold")
+        for year in AT_RISK_YEARS:
+            x = 0.2 + 0.77 * (year / max_years)
+            fig.text(x, y, str(g.get("at_risk", {}).get(str(year), "")), fontsize=12.5, ha="center", va="center")
+    return png(fig)
+

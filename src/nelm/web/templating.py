@@ -1,0 +1,92 @@
+"""Jinja2 environment for the pages: labels, status styles and formatting helpers shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from nelm import __version__
+from nelm.engine.labels import MODALITY_LABELS, STATUS_LABELS, STATUS_ORDER
+from nelm.web.case_form import LABELS, NONE_CHOICE, choice_label
+from nelm.web.security import CSRF_FIELD, CSRF_HEADER, can
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC_DIR = Path(__file__).with_name("static")
+HTMX_FILE = "htmx-2.0.4.min.js"
+
+# Colour is never the only cue: each status also has its word and a symbol.
+STATUS_SYMBOLS = {"recommended": "✔", "consider": "◐", "insufficient_data": "?", "not_recommended": "✕", "contraindicated": "⛔"}
+STATUS_HINTS = {
+    "recommended": "Indication met, no exclusion",
+    "consider": "Indication met with reservations: discuss",
+    "insufficient_data": "A fact the decision needs is missing",
+    "not_recommended": "An exclusion applies, or no indication was met",
+    "contraindicated": "Must not be done",
+}
+
+
+def fmt_date(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%d %b %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d %b %Y")
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value).strftime("%d %b %Y")
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
+def fmt_number(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
+    return str(value)
+
+
+def fmt_percent(value: Any, digits: int = 0) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def yes_no(value: Any) -> str:
+    return {True: "yes", False: "no", None: "not recorded"}.get(value, str(value))
+
+
+def modality_label(value: str | None) -> str:
+    return MODALITY_LABELS.get(value or "", (value or "").replace("_", " "))
+
+
+def field_label(path: str) -> str:
+    """Human name of a case field path, with the section for nested fields ('Liver metastases: Future liver remnant')."""
+    label = LABELS.get(path)
+    if label is None:
+        return path
+    head = path.split(".", 1)[0]
+    return f"{LABELS[head]}: {label}" if "." in path and head in LABELS and not label.lower().startswith(head.split("_")[0]) else label
+
+
+def build_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.globals.update(
+        MODALITY_LABELS=MODALITY_LABELS, STATUS_LABELS=STATUS_LABELS, STATUS_ORDER=STATUS_ORDER, STATUS_SYMBOLS=STATUS_SYMBOLS,
+        STATUS_HINTS=STATUS_HINTS, NONE_CHOICE=NONE_CHOICE, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER, HTMX_FILE=HTMX_FILE,
+        nelm_version=__version__, can=can, field_label=field_label, choice_label=choice_label, modality_label=modality_label,
+    )
+    env.filters.update(date=fmt_date, num=fmt_number, pct=fmt_percent, yesno=yes_no, modality=modality_label,
+                       status=lambda s: STATUS_LABELS.get(s, s), choice=choice_label)
+    return templates
+
+
+def page(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200, headers: dict[str, str] | None = None):
+    """Render a template with what every page needs: the user, the CSRF token, the settings."""
+    state = request.scope["state"]
+    base = {"user": state.get("nelm_user"), "csrf_token": state["nelm_session"].csrf, "demo": request.app.state.settings.demo,
+            "path": request.url.path}
+    return request.app.state.templates.TemplateResponse(request, name, base | (context or {}), status_code=status_code, headers=headers)
