@@ -117,3 +117,17 @@ def test_cox_refuses_a_constant_covariate():
     lung = dataset("lung")
     with pytest.raises(SurvivalDataError, match="singular"):
         CoxPH().fit(np.column_stack([lung.age, np.ones(len(lung))]), lung.time, lung.event)
+
+
+def test_a_covariate_that_separates_events_is_flagged_as_infinite_like_r():
+    # every event has x = 1 and every censoring x = 0: the partial likelihood keeps rising with beta
+    time = np.arange(1.0, 21.0)
+    event = np.tile([1, 0], 10)
+    x = event.astype(float)
+    model = CoxPH().fit(np.column_stack([x, np.random.default_rng(1).normal(size=20)]), time, event, names=["x", "noise"])
+    assert any("'x'" in w and "infinite" in w for w in model.warnings_)
+    assert not any("'noise'" in w for w in model.warnings_)
+
+
+def test_an_ordinary_fit_has_no_warnings():
+    assert fit_like_r("lung_efron").warnings_ == []

@@ -146,6 +146,8 @@ def cox_command(
         test = report[key]
         console.print(f"{label} test: {test['chisq']:.2f} on {test['df']} df, p = {_p(test['p'])}")
     console.print(f"Concordance: {_f(report['concordance'])} (SE {_f(report['concordance_std'])})")
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}")
     ph = report["proportional_hazards"]["GLOBAL"]
     console.print(f"Proportional hazards (cox.zph, km): global chi-square {ph['chisq']:.2f} on {ph['df']} df, "
                   f"p = {_p(ph['p'])}")

@@ -220,6 +220,7 @@ class CoxPH:
         self.converged_ = converged
         self.naive_var_ = var
         self.means_ = problem.means
+        self.warnings_ = _convergence_warnings(converged, ev1.score, var, beta, self.tol, self.max_iter, names)
         self.score_test_ = TestResult.chi2("score", ev0.score @ _solve(ev0.information, ev0.score), beta.size)
         self.likelihood_ratio_test_ = TestResult.chi2("likelihood_ratio", 2 * (ev1.loglik - ev0.loglik), beta.size)
 
@@ -378,6 +379,16 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _inverse(a: np.ndarray) -> np.ndarray:
     return _solve(a, np.eye(a.shape[0]))
+
+
+def _convergence_warnings(converged, score, var, beta, tol, max_iter, names) -> list[str]:
+    """R's coxph.fit checks: not converged, or a coefficient that is drifting to infinity (monotone likelihood)."""
+    if not converged:
+        return [f"did not converge in {max_iter} iterations"]
+    step = np.abs(score @ var)
+    drifting = ~np.isfinite(score) | ((step > tol) & (step > np.sqrt(tol) * np.abs(beta)))
+    return [f"log-likelihood converged before '{name}'; its coefficient may be infinite"
+            for name, flag in zip(names, drifting) if flag]
 
 
 def _cluster_codes(cluster, n: int) -> np.ndarray:

@@ -101,6 +101,10 @@ def _json_list(values) -> list:
     return [_json_number(v) for v in np.asarray(values, dtype=float)]
 
 
+def _counts(values) -> list[int]:
+    return [int(v) for v in np.asarray(values)]
+
+
 def _label(value) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
@@ -128,8 +132,8 @@ def km_report(table: pd.DataFrame, time: str, event: str, group: str | None = No
         entry = {"n": int(mask.sum()), "events": int(e[mask].sum()),
                  "times": _json_list(fit.times_), "survival": _json_list(fit.survival_),
                  "ci_lower": _json_list(fit.ci_lower_), "ci_upper": _json_list(fit.ci_upper_),
-                 "n_risk": _json_list(fit.n_risk_), "n_event": _json_list(fit.n_event_),
-                 "n_censor": _json_list(fit.n_censor_), "std_err": _json_list(fit.std_err_),
+                 "n_risk": _counts(fit.n_risk_), "n_event": _counts(fit.n_event_),
+                 "n_censor": _counts(fit.n_censor_), "std_err": _json_list(fit.std_err_),
                  "median": _json_number(fit.median_),
                  "median_ci": [_json_number(fit.median_ci_[0]), _json_number(fit.median_ci_[1])]}
         if at:
@@ -181,7 +185,7 @@ def cox_report(table: pd.DataFrame, time: str, event: str, covariates: list[str]
         "n": model.n_, "events": model.n_events_,
         "coefficients": coefficients,
         "loglik": _json_number(model.loglik_[1]), "loglik_null": _json_number(model.loglik_[0]),
-        "iterations": model.iterations_, "converged": model.converged_,
+        "iterations": model.iterations_, "converged": model.converged_, "warnings": model.warnings_,
         "wald": _test(model.wald_test_), "likelihood_ratio": _test(model.likelihood_ratio_test_),
         "score": _test(model.score_test_),
         **({"robust_score": _test(model.robust_score_test_)} if model.robust_score_test_ else {}),
