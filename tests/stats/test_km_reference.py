@@ -48,6 +48,12 @@ def test_km_matches_r_survfit_per_group_including_curves_that_reach_zero(name, k
         assert_same_curve(KaplanMeier(conf_type).fit(rows.time, rows.event), expected)
 
 
+def test_km_with_integer_case_weights_matches_r():
+    veteran = dataset("veteran")
+    fit = KaplanMeier().fit(veteran.time, veteran.event, weights=veteran.w)
+    assert_same_curve(fit, reference()["km"]["veteran_weighted_loglog"])
+
+
 def test_survival_at_chosen_times_matches_r_summary_survfit():
     lung = dataset("lung")
     expected = reference()["km"]["lung_at_times"]

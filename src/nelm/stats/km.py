@@ -26,6 +26,8 @@ class KaplanMeier:
         self.timefix = timefix  # R's aeqSurv: times equal up to floating-point noise are ties
 
     def fit(self, time, event, weights=None) -> "KaplanMeier":
+        """Case weights scale the counts (Greenwood on weighted counts), as R does for integer weights; for
+        non-integer weights R's survfit switches to infinitesimal-jackknife SEs, which are not reproduced here."""
         t, e, w = check_time_event(time, event, weights, need_event=False)
         if self.timefix:
             t = r_timefix(t)

@@ -48,6 +48,12 @@ km <- list(
   pbc_trt_loglog = km_groups(pbc2, "trt", "log-log"),
   colon_death_rx_loglog = km_groups(colon2[colon2$etype == 2, ], "rx", "log-log")
 )
+# integer case weights: R keeps Greenwood on the weighted counts (non-integer weights switch R to robust SEs)
+vet2$w <- 1 + (seq_len(nrow(vet2)) %% 3)
+f <- survfit(Surv(time, event) ~ 1, data = vet2, weights = w, conf.type = "log-log"); q <- quantile(f, probs = 0.5)
+km$veteran_weighted_loglog <- list(time = f$time, n_risk = f$n.risk, n_event = f$n.event, n_censor = f$n.censor,
+  surv = f$surv, std_err = f$std.err, lower = f$lower, upper = f$upper,
+  median = unname(q$quantile), median_lower = unname(q$lower), median_upper = unname(q$upper))
 # survival at chosen times (summary.survfit)
 s <- summary(survfit(Surv(time, event) ~ 1, data = lung2, conf.type = "log-log"), times = c(0, 100, 365, 500, 1000))
 km$lung_at_times <- list(times = s$time, surv = s$surv, lower = s$lower, upper = s$upper, n_risk = s$n.risk)
