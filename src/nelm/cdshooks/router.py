@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from nelm.case.validation import format_loc
+from nelm.cdshooks.answer_cache import AnswerCache
 from nelm.cdshooks.feedback import FeedbackStore, InMemoryFeedbackStore, StoredFeedback
 from nelm.cdshooks.fhir_client import FhirFetcher
 from nelm.cdshooks.models import CardsResponse, DiscoveryResponse, ErrorBody, FeedbackRequest, FeedbackResponse, HookRequest
@@ -81,8 +82,10 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
     settings = settings or CdsSettings()
     store = feedback_store if feedback_store is not None else InMemoryFeedbackStore()
     fetcher = fetcher or FhirFetcher(settings.fhir_timeout_seconds, settings.fhir_max_pages)
+    cache = AnswerCache(settings.answer_cache_size)
     router = APIRouter(route_class=CdsRoute, tags=["CDS Hooks"])
     router.feedback_store = store  # type: ignore[attr-defined]  # for the door that mounts it (and tests)
+    router.answer_cache = cache  # type: ignore[attr-defined]
 
     @router.get("/cds-services", response_model=DiscoveryResponse, summary="CDS Hooks discovery")
     async def discovery() -> JSONResponse:
@@ -92,7 +95,7 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
     async def call_service(service_id: str, body: HookRequest) -> JSONResponse:
         if service_id != SERVICE_ID:
             return error(404, "unknown_service", f"no CDS service {service_id!r}; see GET /cds-services")
-        cards = await patient_view(body, fetcher=fetcher, protocol=protocol, base_url=settings.base, today=datetime.now(UTC).date())
+        cards = await patient_view(body, fetcher=fetcher, protocol=protocol, base_url=settings.base, today=datetime.now(UTC).date(), cache=cache)
         return JSONResponse({"cards": cards})
 
     @router.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=_ERRORS, summary="Card feedback")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
+from uuid import uuid4
 
 from nelm.case.validation import check_case_data
+from nelm.cdshooks.answer_cache import AnswerCache
 from nelm.cdshooks.cards import build_cards
 from nelm.cdshooks.fhir_client import FhirFetcher, FhirUnavailable
 from nelm.cdshooks.models import HookRequest
@@ -17,6 +21,11 @@ from nelm.services.assessment import assess_checked
 HOOK = "patient-view"
 
 
+@lru_cache(maxsize=16)
+def _protocol_key(protocol: Protocol) -> str:
+    return protocol.model_dump_json()
+
+
 class HookError(Exception):
     """A request the service cannot answer with cards; `status` is the HTTP status to send."""
 
@@ -25,7 +34,8 @@ class HookError(Exception):
         super().__init__(message)
 
 
-async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: Protocol, base_url: str, today: date) -> list[dict[str, Any]]:
+async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: Protocol, base_url: str, today: date,
+                       cache: AnswerCache | None = None, new_id: Callable[[], str] = lambda: str(uuid4())) -> list[dict[str, Any]]:
     if request.hook != HOOK:
         raise HookError(400, "wrong_hook", f"this service answers the {HOOK} hook, not {request.hook!r}")
     patient_id = request.context.patientId
@@ -33,6 +43,12 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
         values, missing = split_prefetch(request.prefetch)
     except BadPrefetch as bad:
         raise HookError(400, "bad_prefetch", "the prefetch data are not FHIR resources", bad.problems) from None
+    key = None
+    if cache is not None and not missing:
+        key = AnswerCache.key(values, HOOK, patient_id, today.isoformat(), base_url, _protocol_key(protocol))
+        cached = cache.get(key) if key else None
+        if cached is not None:
+            return [{**card, "uuid": new_id()} for card in cached]  # each card shown is a new card (feedback)
     lacking = [key for key in missing if key in REQUIRED]
     if missing and request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
@@ -47,7 +63,11 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
     except (BadBundle, BadPrefetch) as bad:
         raise HookError(400, "bad_prefetch", "the patient's FHIR data could not be read", bad.problems) from None
     if not (result.report.neuroendocrine_neoplasm or result.report.liver_metastases):
-        return []  # no neuroendocrine neoplasm in this chart: nelm has nothing to say
-    check = check_case_data(result.case)
-    assessment = assess_checked(check, protocol, robustness=False, evidence=False)
-    return build_cards(assessment, result.report, patient_id=patient_id, base_url=base_url)
+        cards: list[dict[str, Any]] = []  # no neuroendocrine neoplasm in this chart: nelm has nothing to say
+    else:
+        check = check_case_data(result.case)
+        assessment = assess_checked(check, protocol, robustness=False, evidence=False)
+        cards = build_cards(assessment, result.report, patient_id=patient_id, base_url=base_url, new_id=new_id)
+    if key is not None and cache is not None:
+        cache.put(key, cards)
+    return cards

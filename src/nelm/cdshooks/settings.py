@@ -11,6 +11,7 @@ class CdsSettings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"  # where the full tumour-board page lives: {base_url}/patients/{id}
     fhir_timeout_seconds: float = 5.0  # per FHIR query when the service fetches data itself
     fhir_max_pages: int = 10  # searchset pages followed per query
+    answer_cache_size: int = 1024  # charts whose cards are kept (0 turns the cache off)
 
     @property
     def base(self) -> str:

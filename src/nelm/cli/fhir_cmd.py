@@ -102,14 +102,13 @@ def export_command(
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)."),
     port: int = typer.Option(8010, "--port", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (each keeps its own caches and feedback store)."),
 ) -> None:
     """Serve the CDS Hooks endpoints (GET /cds-services, POST /cds-services/nelm-patient-view, feedback)."""
     import uvicorn
 
-    from nelm.cdshooks import create_app
-
     typer.echo(f"nelm CDS Hooks service on http://{host}:{port}/cds-services (card links to NELM_BASE_URL)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run("nelm.cdshooks.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 def _read_json(path: Path) -> Any:

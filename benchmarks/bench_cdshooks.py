@@ -1,0 +1,215 @@
+"""CDS Hooks patient-view latency under load: p99 with 20 concurrent clients on loopback for 30 s.
+
+Target (issue 8): p99 < 50 ms (EHRs switch off slow hooks). The service runs as `nelm cds serve` in its own
+process (uvicorn, one worker); the load is a bounded asyncio loop in this process: 20 clients, each with a
+keep-alive connection, each sending its next request as soon as the last answer arrived (closed loop, no
+think time), against 127.0.0.1 only. Requests are the prefetch bodies in tests/data/fhir/cds/.
+
+Two request mixes run side by side in one run:
+  repeat  the same three charts over and over (a chart re-opened: the service's caches of validated FHIR
+          resources and of assessments apply);
+  unique  every request carries a never-seen version of every resource (first opening of a chart: every
+          resource is validated by fhir.resources, every case assessed).
+
+    python benchmarks/bench_cdshooks.py            # 30 s per mix
+    python benchmarks/bench_cdshooks.py --quick    # 5 s per mix
+    python benchmarks/bench_cdshooks.py --client httpx   # the same load through httpx.AsyncClient
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTS = ROOT / "tests" / "data" / "fhir" / "cds"
+PATH = "/cds-services/nelm-patient-view"
+TARGET_P99_MS = 50.0
+CLIENTS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "nelm.cdshooks.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the CDS Hooks service did not start")
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server and its worker processes (Linux /proc), for CPU per request."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        own_pid, parent = int(stat.parent.name), int(fields[1])
+        if own_pid == pid or parent == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def seed_bodies() -> list[dict]:
+    names = ("ileal-net-g2-liver-metastases", "pancreatic-net-after-whipple", "incomplete-referral")
+    return [json.loads((REQUESTS / f"patient-view-{name}.json").read_text()) for name in names]
+
+
+def versioned_template(body: dict) -> bytes:
+    """The chart with every resource's meta.versionId set to a placeholder, serialised once."""
+    fresh = copy.deepcopy(body)
+    for value in fresh["prefetch"].values():
+        if not isinstance(value, dict):
+            continue
+        resources = [e["resource"] for e in value.get("entry", [])] if value.get("resourceType") == "Bundle" else [value]
+        for resource in resources:
+            resource.setdefault("meta", {})["versionId"] = "VERSION"
+    return json.dumps(fresh).encode()
+
+
+def unique_version(template: bytes, n: int) -> bytes:
+    """A never-seen version of every resource, so no cache can answer it (a byte replace: cheap for the client)."""
+    return template.replace(b'"VERSION"', f'"{n}"'.encode())
+
+
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client: the load generator must not eat the CPU the server needs."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        self.writer.write(head + body)
+        headers = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(headers.split(b" ", 2)[1])
+        length = next(int(line.split(b":", 1)[1]) for line in headers.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+        await self.reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+class HttpxClient:
+    def __init__(self, port: int):
+        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+
+    async def post(self, body: bytes) -> int:
+        response = await self.client.post(PATH, content=body, headers={"content-type": "application/json"})
+        return response.status_code
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+async def load(port: int, seconds: float, bodies, client_kind: str) -> tuple[list[float], dict[int, int]]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    stop = time.perf_counter() + seconds
+
+    async def one_client() -> None:
+        client = RawClient(port) if client_kind == "raw" else HttpxClient(port)
+        try:
+            while time.perf_counter() < stop:
+                body = next(bodies)
+                start = time.perf_counter()
+                status = await client.post(body)
+                latencies.append((time.perf_counter() - start) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
+    return latencies, statuses
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def report(label: str, latencies: list[float], statuses: dict[int, int], seconds: float, cpu_seconds: float) -> float:
+    p99 = percentile(latencies, 99)
+    cpu_ms = cpu_seconds * 1000 / len(latencies)
+    print(f"  {label:<8} {len(latencies):7,d} requests {len(latencies) / seconds:6.0f} req/s  "
+          f"p50 {percentile(latencies, 50):6.1f}  p90 {percentile(latencies, 90):6.1f}  p99 {p99:6.1f}  max {max(latencies):6.1f} ms  "
+          f"p99/target {p99 / TARGET_P99_MS:5.2f}  server CPU {cpu_ms:4.1f} ms/request  status {dict(sorted(statuses.items()))}")
+    return p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="5 s per mix instead of 30 s")
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1, as `nelm cds serve`)")
+    args = parser.parse_args()
+    seconds = args.seconds or (5.0 if args.quick else 30.0)
+    seeds = seed_bodies()
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        print(f"CDS Hooks patient-view: {CLIENTS} concurrent clients, closed loop, {seconds:g} s per mix, loopback port {port}, "
+              f"{args.workers} uvicorn worker(s), {args.client} client, {os.cpu_count()} CPUs shared by server and load, "
+              f"load average before start {os.getloadavg()[0]:.1f}")
+        print(f"target: p99 < {TARGET_P99_MS:g} ms")
+        # Sequential, unloaded: what one request costs when nothing waits in line.
+        templates = [versioned_template(b) for b in seeds]
+        single = []
+        for n in range(60):
+            body = unique_version(templates[n % len(templates)], 10_000_000 + n)
+            start = time.perf_counter()
+            assert httpx.post(f"http://127.0.0.1:{port}{PATH}", content=body, headers={"content-type": "application/json"}, timeout=30).status_code == 200
+            single.append((time.perf_counter() - start) * 1000)
+        print(f"  one request at a time, unique charts: median {statistics.median(single):.1f} ms (httpx, new connection each)")
+        warm = [json.dumps(b).encode() for b in seeds]
+        asyncio.run(load(port, 1.0, itertools.cycle(warm), args.client))  # warm-up, not counted
+        results = {}
+        mixes = {"repeat": lambda: itertools.cycle(warm),
+                 "unique": lambda: (unique_version(templates[n % len(templates)], n) for n in itertools.count())}
+        for label, bodies in mixes.items():
+            cpu_before = server_cpu_seconds(server.pid)
+            latencies, statuses = asyncio.run(load(port, seconds, bodies(), args.client))
+            results[label] = report(label, latencies, statuses, seconds, server_cpu_seconds(server.pid) - cpu_before)
+        verdict = ", ".join(f"{k} {'meets' if v < TARGET_P99_MS else 'misses'} the target" for k, v in results.items())
+        print(f"  {verdict}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
