@@ -132,7 +132,7 @@ def fit_model(frame: pd.DataFrame, *, time: str, event: str, specs: Sequence[Cov
         coefficients=dict(zip(terms, map(float, cox.coef_))), centring=dict(zip(terms, map(float, centring))),
         baseline=points, covariance=Covariance(terms=terms, matrix=cox.var_.tolist()),
         fit_data=FitData(n=int(t.size), events=int(e.sum()), period=period, centre=centre, follow_up_max=follow_up,
-                         covariate_ranges=ranges, ties=ties),
+                         covariate_ranges=ranges, ties=ties, time_column=time, event_column=event),
         source=source or Source(note="fitted with nelm model fit"))
     return FitResult(model, cox, X, t, e, warnings)
 

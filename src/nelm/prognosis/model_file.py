@@ -95,6 +95,8 @@ class FitData(_Strict):
                                         description="Longest follow-up in the fit data (time units of the model).")
     covariate_ranges: dict[str, list[float]] | None = Field(default=None, description="name -> [min, max] seen.")
     ties: Literal["efron", "breslow"] | None = None
+    time_column: str | None = Field(default=None, description="Data column of follow-up time used in the fit.")
+    event_column: str | None = Field(default=None, description="Data column of the event indicator (1/0).")
 
 
 class Source(_Strict):
