@@ -69,7 +69,7 @@ def mutated_requests(draw):
     return request
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_requests())
 def test_damaged_cds_requests_are_answered_without_a_server_error(data):
     assert_handled(client.post(SERVICE, content=json.dumps(data), headers={"content-type": "application/json"}))

@@ -213,3 +213,20 @@ def test_searchset_paging_is_followed_on_the_same_server_only(client, body, fhir
     cards = cards_for(client, body("patient-view-no-prefetch"))
     assert "NET G2" in cards[0]["summary"]
     assert not any("elsewhere" in str(r.url) for r in fhir.seen)
+
+
+def test_a_fhir_server_outside_the_allowlist_is_not_called(body, fhir):
+    from fastapi.testclient import TestClient
+
+    from nelm.cdshooks import create_app
+    from nelm.cdshooks.fhir_client import FhirFetcher
+    from nelm.cdshooks.settings import CdsSettings
+
+    settings = CdsSettings(fhir_server_allowlist="https://fhir.example-hospital.org/r4, http://hooks.smarthealthit.org:9080/fhir")
+    client = TestClient(create_app(settings, fetcher=FhirFetcher(transport=fhir.transport())), raise_server_exceptions=False)
+    response = client.post(SERVICE, json=body("patient-view-no-prefetch"))  # fhirServer http://hooks.smarthealthit.org:9080
+    assert response.status_code == 412 and "allowlist" in response.json()["message"]
+    assert fhir.seen == []
+    allowed = CdsSettings(fhir_server_allowlist="http://hooks.smarthealthit.org:9080")
+    client = TestClient(create_app(allowed, fetcher=FhirFetcher(transport=fhir.transport())), raise_server_exceptions=False)
+    assert client.post(SERVICE, json=body("patient-view-no-prefetch")).status_code == 200

@@ -95,7 +95,8 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
     async def call_service(service_id: str, body: HookRequest) -> JSONResponse:
         if service_id != SERVICE_ID:
             return error(404, "unknown_service", f"no CDS service {service_id!r}; see GET /cds-services")
-        cards = await patient_view(body, fetcher=fetcher, protocol=protocol, base_url=settings.base, today=datetime.now(UTC).date(), cache=cache)
+        cards = await patient_view(body, fetcher=fetcher, protocol=protocol, base_url=settings.base, today=datetime.now(UTC).date(), cache=cache,
+                                   server_allowed=settings.fhir_server_allowed)
         return JSONResponse({"cards": cards})
 
     @router.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=_ERRORS, summary="Card feedback")

@@ -35,7 +35,8 @@ class HookError(Exception):
 
 
 async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: Protocol, base_url: str, today: date,
-                       cache: AnswerCache | None = None, new_id: Callable[[], str] = lambda: str(uuid4())) -> list[dict[str, Any]]:
+                       cache: AnswerCache | None = None, new_id: Callable[[], str] = lambda: str(uuid4()),
+                       server_allowed: Callable[[str], bool] = lambda url: True) -> list[dict[str, Any]]:
     if request.hook != HOOK:
         raise HookError(400, "wrong_hook", f"this service answers the {HOOK} hook, not {request.hook!r}")
     patient_id = request.context.patientId
@@ -51,6 +52,8 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
             return [{**card, "uuid": new_id()} for card in cached]  # each card shown is a new card (feedback)
     lacking = [key for key in missing if key in REQUIRED]
     if missing and request.fhirServer is not None:
+        if not server_allowed(str(request.fhirServer)):
+            raise HookError(412, "precondition_failed", f"fhirServer {request.fhirServer} is not on this service's allowlist (NELM_FHIR_SERVER_ALLOWLIST)")
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
         try:
             values.update(await fetcher.fetch(str(request.fhirServer), token, {key: query_for(key, patient_id) for key in missing}, required=REQUIRED))
