@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from enum import StrEnum
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nelm.cli.errors import fail
@@ -17,6 +19,7 @@ from nelm.knowledge.protocol import SETTINGS
 from nelm.knowledge.rulebook import RULES
 from nelm.knowledge.sources import SOURCES
 from nelm.services.assessment import BadInput, assess_checked, case_schema, checked_cases, read_protocol
+from nelm.services.prognosis import prognosis_for_case, read_model
 
 
 class EvidenceMode(StrEnum):
@@ -44,23 +47,32 @@ def assess_command(
     robustness: bool = typer.Option(True, "--robustness/--no-robustness", help="Check which statuses change near cut-offs."),
     all_reasons: bool = typer.Option(False, "--all-reasons", help="Text report: show supporting notes as well as decisive reasons."),
     evidence: EvidenceMode = typer.Option(EvidenceMode.full, "--evidence", help="JSON: full evidence per option, ids only (small batch output), or none."),
+    model: Path | None = typer.Option(None, "--model", envvar="NELM_MODEL_FILE", help="Prognostic model file: add predicted 5- and 10-year survival (default: $NELM_MODEL_FILE)."),
 ) -> None:
     """Assess one case or a batch: every option with its status, reasons, sources and missing data."""
     try:
         site_protocol = read_protocol(protocol)
         sources = checked_cases(path)
+        prognostic_model = None if model is None else read_model(model)
     except BadInput as bad:
-        raise fail(bad.problems) from None
+        raise fail([escape(p) for p in bad.problems]) from None
+
+    def assess_one(check, **options):
+        result = assess_checked(check, site_protocol, robustness=robustness, **options)
+        if prognostic_model is None:
+            return result
+        return dataclasses.replace(result, prognosis=prognosis_for_case(prognostic_model, check.case))
+
     if format == Format.json:
         many = len(sources) > 1 or path.is_dir() or path.suffix.lower() == ".jsonl"
         write = sys.stdout.write
         for source in sources:
-            result = assess_checked(source.check, site_protocol, robustness=robustness, evidence=evidence.value).to_dict()
+            result = assess_one(source.check, evidence=evidence.value).to_dict()
             write(json.dumps(result, ensure_ascii=False, indent=None if many else 2) + "\n")
         return
     console = Console(highlight=False)
     for source in sources:
-        render(assess_checked(source.check, site_protocol, robustness=robustness), console, all_reasons=all_reasons)
+        render(assess_one(source.check), console, all_reasons=all_reasons)
 
 
 def schema_command() -> None:

@@ -90,10 +90,21 @@ def render(assessment: Assessment, console: Console, *, all_reasons: bool = Fals
 
 
 def _render_prognosis(prognosis: dict, console: Console) -> None:
+    demonstration = prognosis.get("demonstration_only", False)
+    banner = Text(" DEMONSTRATION ONLY - not for clinical use ", style="bold white on red")
     console.print(Text("Prognostic model", style="bold"))
-    console.print(f"  {prognosis.get('model_name', 'model')}: {prognosis.get('intended_use', '')}", style="italic")
+    if demonstration:
+        console.print(banner)
+    console.print(Text(f"  {prognosis.get('model_name', 'model')}: {prognosis.get('intended_use', '')}", style="italic"))
     for point in prognosis.get("predictions", []):
-        console.print(f"  survival at {point['time']:g} months: {point['survival']:.1%} (95 % CI {point['ci_lower']:.1%}-{point['ci_upper']:.1%})")
+        ci = ("no CI" if point.get("ci_lower") is None
+              else f"95 % CI {point['ci_lower']:.1%}-{point['ci_upper']:.1%}")
+        extra = " (extrapolated)" if point.get("extrapolated") else ""
+        console.print(Text(f"  survival at {point['time']:g} months{extra}: {point['survival']:.1%} ({ci})"))
+    for warning in prognosis.get("warnings", []):
+        console.print(Text(f"  {warning}", style="yellow"))
+    if demonstration:
+        console.print(banner)
     console.print()
 
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nelm.prognosis.partial_likelihood import efron_loglik
 from nelm.stats import CoxPH, SurvivalDataError, concordance_index
-from nelm.stats._risksets import build_risk_sets
-from nelm.stats.cox import _CoxProblem  # log-likelihood at a fixed coefficient; CoxPH has no public call for it
 
 INDEXES = ("Dxy", "R2", "Slope", "D", "U", "Q", "g")
 RMS_TOL, RMS_MAX_ITER = 1e-4, 10  # what rms validate.cph passes to coxphFit for resample and test fits
@@ -58,12 +57,6 @@ def gini_md(x: np.ndarray) -> float:
     return float(np.sum(w * np.sort(x - x.mean())))
 
 
-def _loglik_at(x: np.ndarray, time, event, beta: float) -> float:
-    rs = build_risk_sets(time, event)
-    problem = _CoxProblem(x[rs.order][:, None], rs, "efron")
-    return problem.evaluate(np.array([beta]), information=False).loglik
-
-
 def _dxy(xb, time, event) -> float:
     return 2 * concordance_index(time, event, xb).c_index - 1
 
@@ -89,7 +82,7 @@ def _test_indexes(xb, time, event) -> dict[str, float]:
     slope = float(fit.coef_[0])
     r2 = (1 - np.exp(-lr / n)) / (1 - np.exp(2 * ll0 / n))
     d = (lr - 1) / (-2 * ll0)
-    u = -2 * (_loglik_at(xb, time, event, 1.0) - ll1) / (-2 * ll0)
+    u = -2 * (efron_loglik(xb, time, event) - ll1) / (-2 * ll0)  # slope frozen at 1
     return {"Dxy": _dxy(xb, time, event), "R2": r2, "Slope": slope, "D": d, "U": u, "Q": d - u,
             "g": gini_md(slope * xb)}
 
