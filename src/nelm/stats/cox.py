@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from nelm.stats._cox_likelihood import CoxLikelihood, Evaluation
+from nelm.stats._cox_likelihood import CoxLikelihood
 from nelm.stats._risksets import build_risk_sets
 from nelm.stats._timefix import r_timefix
 from nelm.stats._validate import SurvivalDataError, check_time_event
