@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -24,5 +25,6 @@ def fail(problems: Iterable[str] | str, *, title: str = "error") -> typer.Exit:
     """Print every problem on its own line and return the Exit(2) to raise."""
     items = [problems] if isinstance(problems, str) else list(problems)
     for problem in items:
-        _stderr.print(f"[bold red]{title}:[/] {problem}", markup=True)
+        # Problems quote user input, which may contain Rich markup such as "[/x]": escape it.
+        _stderr.print(f"[bold red]{title}:[/] {escape(str(problem))}", markup=True)
     return typer.Exit(code=BAD_INPUT)
