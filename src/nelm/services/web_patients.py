@@ -252,3 +252,10 @@ def change_token(session: Session) -> tuple[Any, ...]:
 
 def today() -> date:
     return datetime.now(timezone.utc).date()
+
+
+def patient_header(patient: Patient) -> dict[str, Any]:
+    """What the patient banner shows (identified: clinicians only)."""
+    names = {i.kind: i.value for i in patient.identifiers}
+    return {"pseudonym": patient.pseudonym, "name": names.get("name"), "mrn": names.get("mrn"), "birth_date": names.get("birth_date"),
+            "sex": patient.sex, "synthetic": patient.synthetic}

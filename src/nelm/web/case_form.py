@@ -128,9 +128,17 @@ def _unit(path: str) -> str | None:
     return next((unit for suffix, unit in UNITS.items() if name.endswith(suffix)), None)
 
 
+def _clean(description: str | None) -> str | None:
+    """Model descriptions without schema bookkeeping ("added field; ...")."""
+    if not description:
+        return None
+    text = description.replace("(added field; ", "(").replace(" (added field)", "").replace("(added field)", "")
+    return text.replace("()", "").strip() or None
+
+
 def _spec(path: str, annotation: Any, description: str | None) -> FieldSpec:
     kind_type = _unwrap(annotation)
-    help_text = HELP.get(path) or description
+    help_text = HELP.get(path) or _clean(description)
     if get_origin(kind_type) is list:
         (item,) = get_args(kind_type)
         if item is Lesion:

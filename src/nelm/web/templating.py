@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from nelm import __version__
 from nelm.engine.labels import MODALITY_LABELS, STATUS_LABELS, STATUS_ORDER
 from nelm.web.case_form import LABELS, NONE_CHOICE, choice_label
+from nelm.web.labels import short_label
 from nelm.web.security import CSRF_FIELD, CSRF_HEADER, can
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -19,7 +20,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 HTMX_FILE = "htmx-2.0.4.min.js"
 
 # Colour is never the only cue: each status also has its word and a symbol.
-STATUS_SYMBOLS = {"recommended": "✔", "consider": "◐", "insufficient_data": "?", "not_recommended": "✕", "contraindicated": "⛔"}
+STATUS_SYMBOLS = {"recommended": "✔", "consider": "◐", "insufficient_data": "?", "not_recommended": "✕", "contraindicated": "⊘"}
 STATUS_HINTS = {
     "recommended": "Indication met, no exclusion",
     "consider": "Indication met with reservations: discuss",
@@ -80,7 +81,7 @@ def build_templates() -> Jinja2Templates:
         nelm_version=__version__, can=can, field_label=field_label, choice_label=choice_label, modality_label=modality_label,
     )
     env.filters.update(date=fmt_date, num=fmt_number, pct=fmt_percent, yesno=yes_no, modality=modality_label,
-                       status=lambda s: STATUS_LABELS.get(s, s), choice=choice_label)
+                       status=lambda s: STATUS_LABELS.get(s, s), short=short_label, choice=choice_label)
     return templates
 
 

@@ -20,6 +20,7 @@ from nelm.services.assessment import BadInput
 from nelm.services.web_patients import change_token
 from nelm.web.api.deps import Analyst, SessionDep
 from nelm.web.charts import km_chart
+from nelm.web.labels import short_label
 from nelm.web.templating import page
 
 ENDPOINT_LABELS = {"os": "Overall survival", "pfs": "Progression-free survival"}
@@ -108,9 +109,10 @@ def build_router() -> APIRouter:
         result = recurrence_result(request, db, modality)["result"]
 
         def draw() -> bytes:
-            groups = {"recurrence-free": result.get("recurrence_free_kaplan_meier")}
+            groups = {"Free from recurrence": result.get("recurrence_free_kaplan_meier")}
             groups = {k: v for k, v in groups.items() if v}
-            return km_chart(groups, title=f"Freedom from recurrence after {modality.replace('_', ' ')}", ylabel="Free from recurrence")
+            return km_chart(groups, title=f"Freedom from recurrence after {short_label(modality).lower()}",
+                            ylabel="Free from recurrence", xlabel="Years since first treatment (deaths censored)")
 
         picture = cached(request, db, ("recurrence.png", modality), draw)
         return Response(picture, media_type="image/png", headers={"Cache-Control": "private, no-store"})
@@ -122,7 +124,8 @@ def build_router() -> APIRouter:
 
         def draw() -> bytes:
             groups = {k: v for k, v in result["after_recurrence"]["os"].items() if k in ("early", "late") and v}
-            return km_chart(groups, title="Survival after recurrence: early vs late", ylabel="Overall survival")
+            return km_chart(groups, title="Survival after recurrence: early vs late", ylabel="Overall survival",
+                            xlabel="Years since first recurrence")
 
         picture = cached(request, db, ("after-recurrence.png", modality), draw)
         return Response(picture, media_type="image/png", headers={"Cache-Control": "private, no-store"})

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from nelm.services.assessment import assess_checked
-from nelm.services.web_patients import patient_row, record_view
+from nelm.services.web_patients import patient_header, patient_row, record_view
 from nelm.web.api.deps import Analyst, SessionDep, csrf_protect
 from nelm.web.assessment_view import cited_sources, grouped_options, what_if, what_if_fields
 from nelm.web.case_check import FormCheck, check_form_data
@@ -63,8 +63,7 @@ def patient_context(db, user, pseudonym: str | None, request: Request) -> dict[s
         raise Forbidden("only clinicians can open a patient's case")
     patient = patient_row(db, pseudonym)
     record_view(db, user.username, [patient.id], "case form", path=request.url.path)
-    names = {i.kind: i.value for i in patient.identifiers}
-    return {"pseudonym": patient.pseudonym, "name": names.get("name"), "mrn": names.get("mrn")}
+    return patient_header(patient)
 
 
 def parse_case_json(text: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from nelm.registry.records import MODALITIES
 from nelm.services.assessment import BadInput, assess_data
 from nelm.services.registry import record_decision
-from nelm.services.web_patients import decision_with_case, latest_decision_id, patient_row, record_view, today
+from nelm.services.web_patients import decision_with_case, latest_decision_id, patient_header, patient_row, record_view, today
 from nelm.web.api.deps import Clinician, SessionDep, csrf_protect
 from nelm.web.assessment_view import needs_reason
 from nelm.web.case_check import check_form_data
@@ -45,8 +45,7 @@ def build_router() -> APIRouter:
             check = check_form_data(case, request.app.state.protocol)
             if not check.ok:
                 raise BadInput([str(p) for p in check.check.errors])
-            names = {i.kind: i.value for i in patient.identifiers}
-            header = {"pseudonym": patient.pseudonym, "name": names.get("name"), "mrn": names.get("mrn")}
+            header = patient_header(patient)
             context = assessment_context(request, case, check, header)
             context |= {"decision_problems": problems, "decision_values": {"chosen_option": chosen_option, "decided_on": decided_on, "reason": reason}}
             return page(request, "assessment.html", context, status_code=422)

@@ -35,10 +35,11 @@ def build_router() -> APIRouter:
 
     @router.get("/evidence")
     def evidence_page(request: Request, user: CurrentUser, modality: str = "") -> Response:
-        chosen = [modality] if modality in MODALITIES else list(MODALITIES)
-        items = {m: evidence_for(m) for m in chosen}
-        return page(request, "evidence.html", {"items": items, "modality": modality if modality in MODALITIES else "",
-                                               "modalities": MODALITIES})
+        chosen = modality if modality in MODALITIES else ""
+        overview = [{"modality": m, "items": len(found := evidence_for(m)), "pooled": [i for i in found if i.pooled is not None]}
+                    for m in MODALITIES]
+        items = {chosen: evidence_for(chosen)} if chosen else {}
+        return page(request, "evidence.html", {"items": items, "modality": chosen, "modalities": MODALITIES, "overview": overview})
 
     @router.get("/evidence/forest/lt-os5.png")
     def forest(request: Request, user: CurrentUser) -> Response:

@@ -15,6 +15,7 @@ from nelm.registry.records import MODALITIES, SEXES
 from nelm.services.assessment import BadInput
 from nelm.services.registry import ImportRejected, import_records
 from nelm.services.web_patients import (
+    patient_header,
     VITAL_FILTERS,
     PatientFilters,
     latest_case,
@@ -83,8 +84,7 @@ def build_router() -> APIRouter:
     def patient_case_form(request: Request, pseudonym: str, user: Clinician, db: SessionDep) -> Response:
         patient, snapshot = latest_case(db, pseudonym)
         record_view(db, user.username, [patient.id], "case form", path=request.url.path)
-        names = {i.kind: i.value for i in patient.identifiers}
-        header = {"pseudonym": patient.pseudonym, "name": names.get("name"), "mrn": names.get("mrn")}
+        header = patient_header(patient)
         values = case_to_form_values(snapshot.case if snapshot else None)
         context = form_context(values, patient=header)
         if snapshot is not None:
@@ -98,8 +98,7 @@ def build_router() -> APIRouter:
         record_view(db, user.username, [patient.id], "assessment", path=request.url.path)
         if snapshot is None:
             raise BadInput([f"patient {pseudonym}: no case recorded yet; enter one first"])
-        names = {i.kind: i.value for i in patient.identifiers}
-        header = {"pseudonym": patient.pseudonym, "name": names.get("name"), "mrn": names.get("mrn")}
+        header = patient_header(patient)
         check = check_form_data(snapshot.case, request.app.state.protocol)
         if not check.ok:
             raise BadInput([f"stored case of {snapshot.taken_on}: {p}" for p in check.check.errors])
