@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -25,6 +25,6 @@ def fail(problems: Iterable[str] | str, *, title: str = "error") -> typer.Exit:
     """Print every problem on its own line and return the Exit(2) to raise."""
     items = [problems] if isinstance(problems, str) else list(problems)
     for problem in items:
-        # Problems quote user input, which may contain Rich markup such as "[/x]": escape it.
-        _stderr.print(f"[bold red]{title}:[/] {escape(str(problem))}", markup=True)
+        # Problems quote user input, which may look like Rich markup ("[/x]"): print it as plain text.
+        _stderr.print(Text.assemble((f"{title}:", "bold red"), " ", str(problem)))
     return typer.Exit(code=BAD_INPUT)
