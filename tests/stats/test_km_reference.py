@@ -54,6 +54,22 @@ def test_km_with_integer_case_weights_matches_r():
     assert_same_curve(fit, reference()["km"]["veteran_weighted_loglog"])
 
 
+def test_km_with_fractional_weights_uses_rs_robust_standard_errors():
+    veteran = dataset("veteran")
+    expected = reference()["km"]["veteran_fractional_weights_loglog"]
+    fit = KaplanMeier().fit(veteran.time, veteran.event, weights=expected["weights"])
+    assert fit.robust_
+    np.testing.assert_allclose(fit.n_risk_, expected["n_risk"], rtol=RTOL)
+    np.testing.assert_allclose(fit.survival_, expected["surv"], rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(fit.std_err_, r_array(expected["std_err"]), rtol=RTOL, atol=1e-15)
+    for mine, key in ((fit.ci_lower_, "lower"), (fit.ci_upper_, "upper")):
+        theirs = r_array(expected[key])
+        assert np.array_equal(np.isnan(mine), np.isnan(theirs))
+        np.testing.assert_allclose(mine[~np.isnan(mine)], theirs[~np.isnan(theirs)], rtol=RTOL)
+    np.testing.assert_allclose([fit.median_, *fit.median_ci_],
+                               [expected["median"], expected["median_lower"], expected["median_upper"]], rtol=RTOL)
+
+
 def test_survival_at_chosen_times_matches_r_summary_survfit():
     lung = dataset("lung")
     expected = reference()["km"]["lung_at_times"]

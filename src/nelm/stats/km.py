@@ -26,8 +26,8 @@ class KaplanMeier:
         self.timefix = timefix  # R's aeqSurv: times equal up to floating-point noise are ties
 
     def fit(self, time, event, weights=None) -> "KaplanMeier":
-        """Case weights scale the counts (Greenwood on weighted counts), as R does for integer weights; for
-        non-integer weights R's survfit switches to infinitesimal-jackknife SEs, which are not reproduced here."""
+        """Case weights scale the counts. As R's survfit: Greenwood variance for integer weights, and for
+        non-integer weights (e.g. matching weights) the infinitesimal-jackknife (robust) variance."""
         t, e, w = check_time_event(time, event, weights, need_event=False)
         if self.timefix:
             t = r_timefix(t)
@@ -46,14 +46,22 @@ class KaplanMeier:
         # Greenwood; once everyone at risk has died the variance of log survival is infinite
         green = np.divide(n_event, n_risk * spare, out=np.full(n_risk.size, np.inf), where=spare > 0)
         green[n_event == 0] = 0.0
-        std_err = np.sqrt(np.cumsum(green))
+        log_se = np.sqrt(np.cumsum(green))
+        self.robust_ = bool(np.any(w != np.floor(w)))
+        if self.robust_:
+            std_err = _jackknife_se(t, e, w, starts, ends, n_risk, n_event, surv)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_se = np.where(std_err == 0, 0.0, std_err / surv)
+        else:
+            std_err = log_se
         self.times_ = times
         self.n_risk_ = n_risk
         self.n_event_ = n_event
         self.n_censor_ = n_total - n_event
         self.survival_ = surv
-        self.std_err_ = std_err  # standard error of the cumulative hazard (log survival), as R's std.err
-        self.ci_lower_, self.ci_upper_ = confidence_band(surv, std_err, self.conf_type, self.conf_level)
+        # as R's std.err: of the cumulative hazard (log survival), or of survival itself when robust_
+        self.std_err_ = std_err
+        self.ci_lower_, self.ci_upper_ = confidence_band(surv, log_se, self.conf_type, self.conf_level)
         self.n_ = float(w.sum())
         self.median_, self.median_ci_ = self._median()
         return self
@@ -87,6 +95,24 @@ class KaplanMeier:
         return pd.DataFrame({"time": self.times_, "n_risk": self.n_risk_, "n_event": self.n_event_,
                              "n_censor": self.n_censor_, "survival": self.survival_, "std_err": self.std_err_,
                              "ci_lower": self.ci_lower_, "ci_upper": self.ci_upper_})
+
+
+def _jackknife_se(t, e, w, starts, ends, n_risk, n_event, surv):
+    """Robust SE of S(t): sqrt(sum_i (w_i * influence_i(t))^2), influence of row i on S(t) being
+    S(t) * (A(min(t, t_i)) - e_i / (n - d at t_i)) with A the Greenwood sum d / (n (n - d)); O(n) by cumsums."""
+    spare = n_risk - n_event
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(n_event > 0, n_event / (n_risk * spare), 0.0)
+        own = np.where(spare > 0, 1.0 / spare, np.inf)
+    a = np.cumsum(step)  # A at each distinct time
+    time_index = np.repeat(np.arange(starts.size), ends - starts + 1)
+    w2 = w * w
+    with np.errstate(invalid="ignore"):
+        c = a[time_index] - np.where(e, own[time_index], 0.0)  # influence / S once t >= t_i
+        done = np.add.reduceat(w2 * c * c, starts)  # rows whose time is this distinct time
+        later = np.concatenate([np.cumsum(np.add.reduceat(w2, starts)[::-1])[::-1][1:], [0.0]])  # still at risk after t
+        se = surv * np.sqrt(a * a * later + np.cumsum(done))
+    return np.where(surv == 0, 0.0, se)  # R: no spread once everyone has had the event
 
 
 def confidence_band(surv, std_err, conf_type: str, conf_level: float = 0.95):

@@ -54,6 +54,12 @@ f <- survfit(Surv(time, event) ~ 1, data = vet2, weights = w, conf.type = "log-l
 km$veteran_weighted_loglog <- list(time = f$time, n_risk = f$n.risk, n_event = f$n.event, n_censor = f$n.censor,
   surv = f$surv, std_err = f$std.err, lower = f$lower, upper = f$upper,
   median = unname(q$quantile), median_lower = unname(q$lower), median_upper = unname(q$upper))
+# non-integer weights (matching weights): R switches to infinitesimal-jackknife standard errors of S
+set.seed(2); vet2$fw <- round(runif(nrow(vet2), 0.3, 2), 3)
+f <- survfit(Surv(time, event) ~ 1, data = vet2, weights = fw, conf.type = "log-log"); q <- quantile(f, probs = 0.5)
+km$veteran_fractional_weights_loglog <- list(weights = vet2$fw, time = f$time, n_risk = f$n.risk, n_event = f$n.event,
+  n_censor = f$n.censor, surv = f$surv, std_err = f$std.err, lower = f$lower, upper = f$upper,
+  median = unname(q$quantile), median_lower = unname(q$lower), median_upper = unname(q$upper))
 # survival at chosen times (summary.survfit)
 s <- summary(survfit(Surv(time, event) ~ 1, data = lung2, conf.type = "log-log"), times = c(0, 100, 365, 500, 1000))
 km$lung_at_times <- list(times = s$time, surv = s$surv, lower = s$lower, upper = s$upper, n_risk = s$n.risk)
