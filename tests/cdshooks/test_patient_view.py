@@ -230,3 +230,19 @@ def test_a_fhir_server_outside_the_allowlist_is_not_called(body, fhir):
     allowed = CdsSettings(fhir_server_allowlist="http://hooks.smarthealthit.org:9080")
     client = TestClient(create_app(allowed, fetcher=FhirFetcher(transport=fhir.transport())), raise_server_exceptions=False)
     assert client.post(SERVICE, json=body("patient-view-no-prefetch")).status_code == 200
+
+
+def test_a_chart_opened_again_gets_the_same_cards_with_new_card_ids(client, body):
+    request = body("patient-view-pancreatic-net-after-whipple")
+    first, second = cards_for(client, request), cards_for(client, request)
+    assert [{**c, "uuid": None} for c in first] == [{**c, "uuid": None} for c in second]
+    assert {c["uuid"] for c in first}.isdisjoint({c["uuid"] for c in second})
+    assert client.app.state.cds_answer_cache.hits >= 1
+
+
+def test_a_changed_chart_is_assessed_afresh(client, body):
+    request = body("patient-view-pancreatic-net-after-whipple")
+    cards_for(client, request)
+    whipple = next(e for e in request["prefetch"]["procedures"]["entry"] if e["resource"]["id"] == "whipple")
+    request["prefetch"]["procedures"]["entry"].remove(whipple)
+    assert cards_for(client, request)[0]["indicator"] == "info"

@@ -20,6 +20,7 @@ def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackS
     router = create_router(settings, feedback_store=feedback_store, fetcher=fetcher, protocol=protocol)
     app.include_router(router)
     app.state.feedback_store = router.feedback_store  # type: ignore[attr-defined]
+    app.state.cds_answer_cache = router.answer_cache  # type: ignore[attr-defined]
     # Browser-based CDS clients (the CDS Hooks sandbox, SMART launchers) call services cross-origin.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type"])
