@@ -26,6 +26,7 @@ def _dataset(name: str) -> pd.DataFrame:
         table["logprotime"] = np.log(table["protime"])
     if name == "veteran":
         table["w"] = 1 + (np.arange(1, len(table) + 1) % 3)  # the case weights make_reference.R uses
+        table["fw"] = reference()["km"]["veteran_fractional_weights_loglog"]["weights"]  # fractional weights
     return table
 
 

@@ -18,6 +18,7 @@ MODELS = {
     "veteran_strata_efron": ("veteran", ["trt", "karno", "age"], {"strata": "celltype"}),
     "veteran_strata_breslow": ("veteran", ["trt", "karno", "age"], {"strata": "celltype", "ties": "breslow"}),
     "veteran_weighted_efron": ("veteran", ["trt", "karno", "smallcell", "adeno", "large"], {"weights": "w"}),
+    "veteran_fractional_weights": ("veteran", ["trt", "karno", "age"], {"weights": "fw"}),
     "lung_cluster_inst": ("lung", LUNG, {"cluster": "inst"}),
     "lung_robust": ("lung", LUNG, {"robust": True}),
     "colon_strata_cluster": ("colon", ["lev", "lev5fu", "nodes"], {"strata": "etype", "cluster": "id"}),
@@ -53,8 +54,10 @@ def test_cox_matches_r_coxph_coefficients_se_loglik_and_tests(key):
     np.testing.assert_allclose(summary["ci_upper"], expected["ci_upper"], rtol=RTOL)
 
 
-@pytest.mark.parametrize("key", ["lung_cluster_inst", "lung_robust", "colon_strata_cluster", "colon_breslow_cluster"])
+@pytest.mark.parametrize("key", ["lung_cluster_inst", "lung_robust", "colon_strata_cluster", "colon_breslow_cluster",
+                                 "veteran_fractional_weights"])
 def test_robust_fit_keeps_r_naive_se_and_robust_score_test(key):
+    # fractional case weights make the fit robust by default, as in R
     model, expected = fit_like_r(key), reference()["cox"][key]
     assert model.robust_
     np.testing.assert_allclose(model.naive_se_, expected["naive_se"], rtol=RTOL)
@@ -127,6 +130,13 @@ def test_a_covariate_that_separates_events_is_flagged_as_infinite_like_r():
     model = CoxPH().fit(np.column_stack([x, np.random.default_rng(1).normal(size=20)]), time, event, names=["x", "noise"])
     assert any("'x'" in w and "infinite" in w for w in model.warnings_)
     assert not any("'noise'" in w for w in model.warnings_)
+
+
+def test_robust_false_ignores_the_cluster_like_r():
+    lung = dataset("lung").dropna(subset=LUNG + ["inst"])
+    naive = CoxPH(robust=False).fit(lung[LUNG], lung.time, lung.event, cluster=lung.inst)
+    assert not naive.robust_ and naive.robust_se_ is None
+    np.testing.assert_allclose(naive.se_, reference()["cox"]["lung_cluster_inst"]["naive_se"], rtol=RTOL)
 
 
 def test_an_ordinary_fit_has_no_warnings():

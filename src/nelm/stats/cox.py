@@ -20,13 +20,14 @@ from nelm.stats.results import TestResult
 class CoxPH:
     """Cox proportional hazards regression.
 
-    ties: "efron" (R's default) or "breslow". robust: sandwich variance (implied when a cluster is given).
+    ties: "efron" (R's default) or "breslow". robust: sandwich variance; None (default) decides as R does:
+    robust when a cluster or non-integer case weights are given. robust=False with a cluster ignores the cluster.
     Iterates exactly as R's coxph (Newton-Raphson from 0, step halving, stop when the relative change in
     log-likelihood is <= tol) so estimates agree with R to rounding. timefix: merge times equal up to
     floating-point noise, as R's default (aeqSurv).
     """
 
-    def __init__(self, ties: str = "efron", robust: bool = False, alpha: float = 0.05, tol: float = 1e-9,
+    def __init__(self, ties: str = "efron", robust: bool | None = None, alpha: float = 0.05, tol: float = 1e-9,
                  max_iter: int = 20, timefix: bool = True):
         if ties not in ("efron", "breslow"):
             raise ValueError("ties must be 'efron' or 'breslow'")
@@ -67,7 +68,11 @@ class CoxPH:
         self.score_test_ = TestResult.chi2("score", ev0.score @ _solve(ev0.information, ev0.score), beta.size)
         self.likelihood_ratio_test_ = TestResult.chi2("likelihood_ratio", 2 * (ev1.loglik - ev0.loglik), beta.size)
 
-        self.robust_ = bool(self.robust or cluster is not None)
+        if self.robust is None:
+            self.robust_ = cluster is not None or bool(np.any(w != np.floor(w)))
+        else:
+            self.robust_ = bool(self.robust)
+        cluster = cluster if self.robust_ else None
         self._cluster_sorted = None if cluster is None else _cluster_codes(cluster, t.size)[rs.order]
         self.robust_score_test_ = None
         if self.robust_:

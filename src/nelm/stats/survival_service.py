@@ -167,7 +167,7 @@ def cox_report(table: pd.DataFrame, time: str, event: str, covariates: list[str]
             cols.problems.append(f"column '{name}': constant ({values[0]:g}); a Cox model cannot estimate its effect")
     cols.done()
 
-    model = CoxPH(ties=ties, robust=robust, alpha=1 - conf_level).fit(
+    model = CoxPH(ties=ties, robust=True if robust else None, alpha=1 - conf_level).fit(
         np.column_stack(X), t, e, strata=s, cluster=cl, names=covariates)
     summary = model.summary
     coefficients = {}

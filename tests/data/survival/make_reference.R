@@ -93,7 +93,9 @@ cox_ref <- function(fit) {
   r
 }
 vet2$w <- 1 + (seq_len(nrow(vet2)) %% 3)
+set.seed(2); vet2$fw <- round(runif(nrow(vet2), 0.3, 2), 3)   # same fractional weights as the KM reference
 cox_fits <- list(
+  veteran_fractional_weights = coxph(Surv(time, event) ~ trt + karno + age, data = vet2, weights = fw),  # R: robust by default
   lung_efron = coxph(Surv(time, event) ~ age + sex + ph.ecog, data = lung2),
   lung_breslow = coxph(Surv(time, event) ~ age + sex + ph.ecog, data = lung2, ties = "breslow"),
   pbc_efron = coxph(Surv(time, event) ~ age + edema + log(bili) + log(protime) + albumin, data = pbc2),
