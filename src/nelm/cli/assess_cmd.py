@@ -10,7 +10,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from nelm.cli.errors import fail
@@ -55,7 +54,7 @@ def assess_command(
         sources = checked_cases(path)
         prognostic_model = None if model is None else read_model(model)
     except BadInput as bad:
-        raise fail([escape(p) for p in bad.problems]) from None
+        raise fail(bad.problems) from None
 
     def assess_one(check, **options):
         result = assess_checked(check, site_protocol, robustness=robustness, **options)

@@ -48,7 +48,7 @@ def show_command(
     """The evidence for one modality, each figure with its source and where in it."""
     fmt = _format(output_format)
     if modality not in MODALITIES:
-        raise fail(escape(f"unknown modality {modality!r}; known: {', '.join(MODALITIES)}"))
+        raise fail(f"unknown modality {modality!r}; known: {', '.join(MODALITIES)}")
     items = evidence_for(modality)
     if fmt == "json":
         typer.echo(json.dumps([item.model_dump(mode="json") for item in items], indent=2, ensure_ascii=False))
@@ -96,5 +96,5 @@ def _result(item: EvidenceItem) -> str:
 def _format(output_format: str) -> str:
     fmt = output_format.lower()
     if fmt not in ("text", "json"):
-        raise fail(escape(f"--format {output_format!r} must be text or json"))
+        raise fail(f"--format {output_format!r} must be text or json")
     return fmt

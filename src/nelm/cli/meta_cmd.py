@@ -47,7 +47,7 @@ def pool_command(
     try:
         result = pool_csv(text, measure, method, hk=hk, exponentiate=exponentiate)
     except MetaInputError as problem:
-        raise fail([escape(f"{data}: {p}") for p in problem.problems]) from None
+        raise fail([f"{data}: {p}" for p in problem.problems]) from None
     figure = _render_forest(result, forest, title) if forest else None  # rendered before anything is written
     if fmt == "json":
         typer.echo(json.dumps(pool_json(result), indent=2, allow_nan=False))
@@ -72,7 +72,7 @@ def leave_one_out_command(
     try:
         full, rows = leave_one_out_csv(text, measure, method, hk=hk, exponentiate=exponentiate)
     except MetaInputError as problem:
-        raise fail([escape(f"{data}: {p}") for p in problem.problems]) from None
+        raise fail([f"{data}: {p}" for p in problem.problems]) from None
     if fmt == "json":
         typer.echo(json.dumps(leave_one_out_json(full, rows), indent=2, allow_nan=False))
         return
@@ -99,7 +99,7 @@ def _check_common(output_format: str, forest: Path | None, method: str, measure:
         except MetaInputError as problem:
             problems += problem.problems
     if problems:
-        raise fail([escape(p) for p in problems])
+        raise fail(problems)
     return fmt
 
 

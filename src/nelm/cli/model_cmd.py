@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _bad(problems) -> typer.Exit:
-    return fail([escape(p) for p in problems])
+    return fail(problems)
 
 
 @model_app.command("fit")
