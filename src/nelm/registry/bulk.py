@@ -9,11 +9,11 @@ inserts, so this module writes their audit rows itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select
 
 from nelm.case.model import CASE_SCHEMA_VERSION
@@ -32,7 +32,10 @@ COLUMNS = {
     "audit_log": ("at", "actor", "table_name", "row_id", "action", "before", "after"),
 }
 JSON_COLUMNS = {"case", "assessment"}
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=lambda d: d.isoformat()).encode
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()  # 5-10x the standard library's speed; dates come out as ISO text
 
 
 def existing_pseudonyms(conn: Connection, pseudonyms: Sequence[str]) -> set[str]:
@@ -47,6 +50,7 @@ def existing_pseudonyms(conn: Connection, pseudonyms: Sequence[str]) -> set[str]
 def lock_for_import(conn: Connection) -> None:
     """SQLite: take the write lock now, so reserved ids cannot be taken by another writer (no-op elsewhere)."""
     if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: index pages stay in memory during the load
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

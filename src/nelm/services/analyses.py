@@ -2,6 +2,8 @@
 
 Each returns one JSON-ready envelope {analysis, parameters, synthetic, excluded, result, ...}; render_html()
 turns it into a self-contained report. Plain inputs and outputs; shared by the CLI and the web app.
+The statistics, matching (statsmodels) and plotting (matplotlib) modules are imported by the analysis that
+needs them: each costs a second or more of start-up on a busy machine.
 """
 
 from __future__ import annotations
@@ -14,12 +16,7 @@ from typing import Any
 import pandas as pd
 
 from nelm import __version__
-from nelm.registry.analysis.compare import CompareError, matched_comparison
-from nelm.registry.analysis.concordance import DecisionRow, concordance
 from nelm.registry.analysis.frames import COVARIATES, covariate_frame, outcome_frame
-from nelm.registry.analysis.recurrence import recurrence_analysis
-from nelm.registry.analysis.report_html import render_report
-from nelm.registry.analysis.survival import survival_by_group
 from nelm.registry.database import Registry
 from nelm.registry.records import MODALITIES
 from nelm.services.assessment import BadInput
@@ -75,6 +72,8 @@ def survival(registry: Registry, *, endpoint: str = "os", by: str = "modality") 
         problems.append(f"--by: must be one of {', '.join(GROUPINGS)} (got {by!r})")
     if problems:
         raise BadInput(problems)
+    from nelm.registry.analysis.survival import survival_by_group
+
     frame, excluded = load_outcomes(registry, covariates=by in COVARIATES)
     if frame.empty:
         raise BadInput(["the registry has no treated patients with follow-up: nothing to analyse"])
@@ -89,6 +88,8 @@ def compare(registry: Registry, *, treatment: str = "curative_resection", contro
         problems.append(f"--endpoint: must be os or pfs (got {endpoint!r})")
     if problems:
         raise BadInput(problems)
+    from nelm.registry.analysis.compare import CompareError, matched_comparison
+
     frame, excluded = load_outcomes(registry, covariates=True)
     try:
         result = matched_comparison(frame, treatment, control, covariates=covariates, endpoint=endpoint, caliper=caliper)
@@ -103,6 +104,8 @@ def recurrence(registry: Registry, *, modality: str = "curative_resection") -> d
     problems = _check_modality(modality, "--modality")
     if problems:
         raise BadInput(problems)
+    from nelm.registry.analysis.recurrence import recurrence_analysis
+
     frame, excluded = load_outcomes(registry)
     cohort = frame[frame.modality == modality]
     if cohort.empty:
@@ -112,6 +115,7 @@ def recurrence(registry: Registry, *, modality: str = "curative_resection") -> d
 
 def concordance_audit(registry: Registry, *, progress: Progress | None = None, protocol=None) -> dict[str, Any]:
     from nelm.knowledge.protocol import DEFAULT_PROTOCOL
+    from nelm.registry.analysis.concordance import DecisionRow, concordance
 
     query = ('SELECT p.pseudonym, p.synthetic, d.decided_on, d.chosen_option, d.deviation_reason, s."case", d.assessment, '
              "d.engine_version, d.knowledge_base_version FROM board_decisions d JOIN patients p ON p.id = d.patient_id "
@@ -133,4 +137,6 @@ def decision_count(registry: Registry) -> int:
 
 
 def render_html(envelope: dict[str, Any]) -> str:
+    from nelm.registry.analysis.report_html import render_report
+
     return render_report(envelope)
