@@ -18,7 +18,6 @@ from nelm.knowledge.protocol import SETTINGS
 from nelm.knowledge.rulebook import RULES
 from nelm.knowledge.sources import SOURCES
 from nelm.services.assessment import BadInput, assess_checked, case_schema, checked_cases, read_protocol
-from nelm.services.prognosis import prognosis_for_case, read_model
 
 
 class EvidenceMode(StrEnum):
@@ -52,7 +51,11 @@ def assess_command(
     try:
         site_protocol = read_protocol(protocol)
         sources = checked_cases(path)
-        prognostic_model = None if model is None else read_model(model)
+        prognostic_model = None
+        if model is not None:  # imported only when asked: the model stack (scipy, matplotlib) slows start-up
+            from nelm.services.prognosis import prognosis_for_case, read_model
+
+            prognostic_model = read_model(model)
     except BadInput as bad:
         raise fail(bad.problems) from None
 
