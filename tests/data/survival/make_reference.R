@@ -105,6 +105,7 @@ cox_fits <- list(
   lung_cluster_inst = coxph(Surv(time, event) ~ age + sex + ph.ecog + cluster(inst), data = lung2),
   lung_robust = coxph(Surv(time, event) ~ age + sex + ph.ecog, data = lung2, robust = TRUE),
   colon_strata_cluster = coxph(Surv(time, event) ~ lev + lev5fu + nodes + strata(etype) + cluster(id), data = colon2),
+  colon_strata_id = coxph(Surv(time, event) ~ etype + strata(id), data = colon2),  # 929 two-row strata
   colon_breslow_cluster = coxph(Surv(time, event) ~ lev + lev5fu + nodes + cluster(id), data = colon2, ties = "breslow")
 )
 cox <- lapply(cox_fits, cox_ref)
