@@ -40,10 +40,10 @@ class Patient(Versioned, Base):
     diagnosis_date: Mapped[date] = mapped_column(Date, nullable=False)
 
     identifiers: Mapped[list[Identifier]] = relationship(back_populates="patient", cascade="all, delete-orphan")
-    case_snapshots: Mapped[list[CaseSnapshot]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="CaseSnapshot.taken_on")
-    treatments: Mapped[list[Treatment]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="Treatment.started_on")
-    events: Mapped[list[OutcomeEvent]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="OutcomeEvent.occurred_on")
-    decisions: Mapped[list[BoardDecision]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="BoardDecision.decided_on")
+    case_snapshots: Mapped[list[CaseSnapshot]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="(CaseSnapshot.taken_on, CaseSnapshot.id)")
+    treatments: Mapped[list[Treatment]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="(Treatment.started_on, Treatment.id)")
+    events: Mapped[list[OutcomeEvent]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="(OutcomeEvent.occurred_on, OutcomeEvent.id)")
+    decisions: Mapped[list[BoardDecision]] = relationship(back_populates="patient", cascade="all, delete-orphan", order_by="(BoardDecision.decided_on, BoardDecision.id)")
 
 
 class Identifier(Versioned, Base):

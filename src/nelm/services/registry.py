@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from nelm.case.model import CASE_SCHEMA_VERSION
 from nelm.registry import bulk, migrate
 from nelm.registry.audit import default_actor, row_dict
 from nelm.registry.csv_format import csv_path, header_for, record_to_row, row_to_record
@@ -372,9 +373,11 @@ def add_history(registry: Registry, pseudonym: str, additions: dict[str, Any], *
         if problems:
             raise BadInput(problems)
         assert record is not None
-        snapshots = [CaseSnapshot(patient=patient, taken_on=c.taken_on, schema_version=1, case=c.case)
+        existing = list(patient.case_snapshots)
+        snapshots = [CaseSnapshot(patient=patient, taken_on=c.taken_on, schema_version=CASE_SCHEMA_VERSION, case=c.case)
                      for c in record.cases[len(current["cases"]):]]
-        all_snapshots = list(patient.case_snapshots) + snapshots
+        session.add_all(snapshots)
+        all_snapshots = existing + snapshots
         for t in record.treatments[len(current["treatments"]):]:
             session.add(Treatment(patient=patient, modality=t.modality, started_on=t.started_on, intent=t.intent,
                                   extent=t.extent, resected_fraction_percent=t.resected_fraction_percent))
@@ -385,7 +388,6 @@ def add_history(registry: Registry, pseudonym: str, additions: dict[str, Any], *
             session.add(BoardDecision(patient=patient, decided_on=d.decided_on, case_snapshot=snapshot, assessment=d.assessment,
                                       engine_version=d.engine_version, knowledge_base_version=d.knowledge_base_version,
                                       chosen_option=d.chosen_option, deviation_reason=d.reason))
-        session.add_all(snapshots)
         session.commit()
         return next(iter_records(session, [patient.id]))
 
