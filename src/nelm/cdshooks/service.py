@@ -44,23 +44,25 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
         values, missing = split_prefetch(request.prefetch)
     except BadPrefetch as bad:
         raise HookError(400, "bad_prefetch", "the prefetch data are not FHIR resources", bad.problems) from None
+    lacking = [name for name in missing if name in REQUIRED]
+    fetch = bool(missing) and request.fhirServer is not None
+    if lacking and not fetch:
+        raise HookError(412, "precondition_failed", f"prefetch lacks {', '.join(lacking)} and the request names no fhirServer to fetch them from")
     key = None
-    if cache is not None and not missing:
+    if cache is not None and not fetch:  # the answer depends on the request alone: cacheable
         key = AnswerCache.key(values, HOOK, patient_id, today.isoformat(), base_url, _protocol_key(protocol))
         cached = cache.get(key) if key else None
         if cached is not None:
             return [{**card, "uuid": new_id()} for card in cached]  # each card shown is a new card (feedback)
-    lacking = [key for key in missing if key in REQUIRED]
-    if missing and request.fhirServer is not None:
+    if fetch:
         if not server_allowed(str(request.fhirServer)):
             raise HookError(412, "precondition_failed", f"fhirServer {request.fhirServer} is not on this service's allowlist (NELM_FHIR_SERVER_ALLOWLIST)")
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+        queries = {name: query_for(name, patient_id) for name in missing}
         try:
-            values.update(await fetcher.fetch(str(request.fhirServer), token, {key: query_for(key, patient_id) for key in missing}, required=REQUIRED))
+            values.update(await fetcher.fetch(str(request.fhirServer), token, queries, required=REQUIRED))
         except FhirUnavailable as exc:
             raise HookError(412, "precondition_failed", str(exc)) from None
-    elif lacking:
-        raise HookError(412, "precondition_failed", f"prefetch lacks {', '.join(lacking)} and the request names no fhirServer to fetch them from")
     try:
         result = import_bundle(as_bundle(values), as_of=today, as_of_source="the date of the hook call", patient_id=patient_id)
     except (BadBundle, BadPrefetch) as bad:
