@@ -102,9 +102,19 @@ def fit_model(frame: pd.DataFrame, *, time: str, event: str, specs: Sequence[Cov
               period: str | None = None, centre: str | None = None, source: Source | None = None,
               demonstration_only: bool = False) -> FitResult:
     """Fit and return the model file plus the fit. Raises DesignError naming every bad column or row."""
-    t, e = survival_columns(frame, time, event)
-    covariates = resolve_covariates(specs, frame)
-    X = design_matrix(covariates, frame)
+    problems: list[str] = []  # every bad column and row at once, not one per run
+    t = e = covariates = X = None
+    try:
+        t, e = survival_columns(frame, time, event)
+    except DesignError as exc:
+        problems += exc.problems
+    try:
+        covariates = resolve_covariates(specs, frame)
+        X = design_matrix(covariates, frame)
+    except DesignError as exc:
+        problems += exc.problems
+    if problems:
+        raise DesignError(problems)
     terms = [term for c in covariates for term in c.terms()]
     try:
         cox = CoxPH(ties=ties).fit(X, t, e, names=terms)
