@@ -59,6 +59,8 @@ def curative_resection(rng: np.random.Generator, mayo_subgroup: bool) -> dict[st
         "resectable_fraction_percent": 100.0, "r0_achievable": True,
         "future_liver_remnant_percent": _round(rng.uniform(35, 70)), "parenchyma": "normal",
     }
+    if rng.random() < 0.1:  # resectable regional nodes do not rule out curative resection (ESMO 2020)
+        case["extrahepatic_disease"] = {"present": True, "sites": ["lymph_nodes"], "resectable": True, "extra_abdominal": False}
     case["disease_course"] = {"stable_months": _round(rng.uniform(2, 12)), "progressing": False}
     return case
 

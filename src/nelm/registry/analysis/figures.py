@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 AT_RISK_SHOWN = [0, 2, 4, 6, 8, 10]
 
 
-def km_figure(groups: dict[str, dict[str, Any]], *, title: str, ylabel: str, max_years: float = 10.0) -> bytes:
+def km_figure(groups: dict[str, dict[str, Any]], *, title: str, ylabel: str, max_years: float = 10.0,
+              xlabel: str = "Years since first treatment") -> bytes:
     """Step curves with 95 % bands; below them the numbers at risk every two years."""
     fig = plt.figure(figsize=(8, 5.6), dpi=110)
     grid = fig.add_gridspec(2, 1, height_ratios=[4, max(1, len(groups)) * 0.35 + 0.4], hspace=0.35)
@@ -28,7 +29,7 @@ def km_figure(groups: dict[str, dict[str, Any]], *, title: str, ylabel: str, max
         ax.fill_between(curve["time"], lower, upper, step="post", alpha=0.12, color=line.get_color())
     ax.set_xlim(0, max_years)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Years since first treatment")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
     ax.grid(alpha=0.3)

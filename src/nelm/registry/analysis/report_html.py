@@ -13,7 +13,7 @@ STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:60rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
-th:first-child,td:first-child{text-align:left}.banner{background:#fff3cd;border:2px solid #d39e00;padding:.7rem 1rem;font-weight:600}
+th:first-child,td:first-child{text-align:left;white-space:normal}td{white-space:nowrap}.banner{background:#fff3cd;border:2px solid #d39e00;padding:.7rem 1rem;font-weight:600}
 .meta{color:#555;font-size:.85rem}img{max-width:100%}.note{color:#444;font-size:.85rem}
 """
 
@@ -31,9 +31,10 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 
 def _p(value: float | None) -> str:
+    """'p < 0.0001' or 'p = 0.0123'."""
     if value is None:
-        return "–"
-    return "< 0.0001" if value < 1e-4 else f"{value:.4f}"
+        return "p –"
+    return "p < 0.0001" if value < 1e-4 else f"p = {value:.4f}"
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -59,13 +60,17 @@ def _km_table(groups: dict[str, dict[str, Any]]) -> str:
 def _logrank(test: dict[str, Any] | None) -> str:
     if not test:
         return '<p class="note">Log-rank test: not available (one group or no events).</p>'
-    return f"<p>Log-rank test: χ² = {_num(test['chisq'])}, df = {test['df']}, p = {_p(test['p'])}</p>"
+    return f"<p>Log-rank test: χ² = {_num(test['chisq'])}, df = {test['df']}, {_p(test['p'])}</p>"
+
+
+def _hr(cox: dict[str, Any] | None) -> str:
+    return "–" if not cox else f"{_num(cox['hr'])} ({_num(cox['ci_lower'])}–{_num(cox['ci_upper'])})"
 
 
 def _cox(cox: dict[str, Any] | None) -> str:
     if not cox:
         return "–"
-    return f"HR {_num(cox['hr'])} ({_num(cox['ci_lower'])}–{_num(cox['ci_upper'])}), p = {_p(cox['p'])}"
+    return f"HR {_num(cox['hr'])} ({_num(cox['ci_lower'])}–{_num(cox['ci_upper'])}), {_p(cox['p'])}"
 
 
 def _survival_body(r: dict[str, Any]) -> str:
@@ -88,10 +93,11 @@ def _compare_body(r: dict[str, Any]) -> str:
              _img(km_figure(r["matched"]["arms"], title=f"Matched: {t} vs {c}", ylabel="Survival"), "matched Kaplan-Meier"),
              _km_table(r["matched"]["arms"]),
              f"<p>Cox (robust SE clustered on pair): {_e(_cox(r['matched']['cox']))}</p>", _logrank(r["matched"]["logrank"]),
-             "<h3>Subgroups (within the matched sample)</h3>",
-             _table(["subgroup", f"n {t}", f"n {c}", f"median {t}, y", f"median {c}, y", "Cox HR (95 % CI)"],
+             f"<h3>Subgroups (within the matched sample; T = {_e(t)}, C = {_e(c)})</h3>",
+             _table(["subgroup", "n T", "n C", "median T, y", "median C, y", "Cox HR T vs C (95 % CI)", "p"],
                     [[name, s["n"][t], s["n"][c], _num((s["arms"].get(t) or {}).get("median_years")),
-                      _num((s["arms"].get(c) or {}).get("median_years")), _cox(s["cox"])] for name, s in r["subgroups"].items()])]
+                      _num((s["arms"].get(c) or {}).get("median_years")), _hr(s["cox"]),
+                      _p(s["cox"]["p"]) if s["cox"] else "–"] for name, s in r["subgroups"].items()])]
     return "".join(parts)
 
 
@@ -107,7 +113,8 @@ def _recurrence_body(r: dict[str, Any]) -> str:
     for endpoint, label in (("os", "Survival after recurrence"), ("pfs", "Progression-free survival after recurrence")):
         groups = {k: v for k, v in r["after_recurrence"][endpoint].items() if k != "logrank"}
         if groups:
-            parts += [f"<h3>{label}: early vs late</h3>", _img(km_figure(groups, title=label, ylabel=label), label),
+            figure = km_figure(groups, title=label, ylabel=label, xlabel="Years since first recurrence")
+            parts += [f"<h3>{label}: early vs late</h3>", _img(figure, label),
                       _km_table(groups), _logrank(r["after_recurrence"][endpoint].get("logrank"))]
     return "".join(parts)
 
