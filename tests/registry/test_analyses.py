@@ -128,3 +128,19 @@ def test_concordance_counts_choices_the_engine_rates_recommended_or_consider_and
     assert discordant["status_shown"] == "consider" and discordant["reason_given"] == "surgeon's judgement"
     assert result["status_changed_since_decision"] == 1
     assert result["not_assessable"][0]["patient"] == "P3" and "ecgo" in result["not_assessable"][0]["problems"][0]
+
+
+def test_every_analysis_gives_the_same_answer_on_this_backend_as_on_sqlite(registry, tmp_path):
+    from nelm.services import analyses
+    from nelm.services.demo_data import generate_cohort
+    from nelm.services.registry import import_records, open_registry
+
+    cohort = generate_cohort(300, 21)
+    reference = open_registry(f"sqlite:///{tmp_path / 'reference.sqlite'}")
+    import_records(reference, cohort)
+    import_records(registry, cohort)
+    for run in (lambda r: analyses.survival(r, endpoint="pfs"), analyses.compare, analyses.recurrence, analyses.concordance_audit):
+        mine, theirs = run(registry), run(reference)
+        assert mine["result"] == theirs["result"]
+        assert mine["synthetic"]["patients"] == mine["synthetic"]["of"] > 0
+    reference.dispose()
