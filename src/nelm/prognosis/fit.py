@@ -120,7 +120,7 @@ def fit_model(frame: pd.DataFrame, *, time: str, event: str, specs: Sequence[Cov
         cox = CoxPH(ties=ties).fit(X, t, e, names=terms)
     except SurvivalDataError as exc:
         raise DesignError([f"Cox fit: {p}" for p in exc.problems]) from None
-    warnings = [] if cox.converged_ else [f"the Cox fit did not converge in {cox.max_iter} iterations"]
+    warnings = [f"Cox fit: {w}" for w in getattr(cox, "warnings_", [])]  # R's non-convergence / infinite-coefficient notes
     follow_up = float(t.max())
     kept = sorted({float(v) for v in baseline_times if v <= follow_up})
     warnings += [f"baseline time {v:g} is beyond the longest follow-up ({follow_up:g}): not stored"

@@ -30,7 +30,6 @@ class TimePoint:
     survival: float
     ci_lower: float | None
     ci_upper: float | None
-    std_err: float | None  # of the cumulative hazard
     extrapolated: bool
 
     def to_dict(self) -> dict:
@@ -114,7 +113,7 @@ def predict_one(model: PrognosticModel, design_row: np.ndarray, times: Sequence[
                 values: dict[str, object] | None = None, conf_level: float = 0.95) -> Prediction:
     """One patient: linear predictor and survival with CI at each time, with extrapolation warnings."""
     lp, surv, lower, upper, extrapolated, warnings = predict_design(model, design_row, times, conf_level)
-    out = [TimePoint(float(t), float(surv[i, 0]), _none(lower[i, 0]), _none(upper[i, 0]), None, extrapolated[i])
+    out = [TimePoint(float(t), float(surv[i, 0]), _none(lower[i, 0]), _none(upper[i, 0]), extrapolated[i])
            for i, t in enumerate(times)]
     return Prediction(float(lp[0]), out, covariate_warnings(model, values or {}) + warnings)
 
