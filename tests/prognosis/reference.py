@@ -24,7 +24,7 @@ def shared_cohort() -> pd.DataFrame:
 
 def validate_indices() -> np.ndarray:
     """R's bootstrap resamples (1-based in the file), as 0-based (n, B)."""
-    return pd.read_csv(DATA / "validate_indices.csv").to_numpy() - 1
+    return pd.read_csv(DATA / "validate_indices.csv", comment="#").to_numpy() - 1
 
 
 def close(actual, expected, tol: float = RTOL) -> bool:

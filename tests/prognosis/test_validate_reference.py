@@ -25,6 +25,16 @@ def test_apparent_harrell_c_of_the_full_model_matches_r_concordance():
     assert close(2 * c.c_index - 1, reference()["full"]["rcorr_dxy"])  # rms dxy.cens (survConcordance.fit)
 
 
+def test_apparent_calibration_slope_on_the_fit_data_is_one_as_rms_index_orig():
+    result = fit_full()
+    model = result.model
+    out = validate_model(model, result.design, result.time, result.event, [60, 120])
+    ref = reference()["validate"]
+    assert close(out["calibration_slope"]["estimate"], ref["table"][ref["rows"].index("Slope")][0])
+    assert close(out["c_index"]["harrell"], reference()["full"]["harrell"]["c"])
+    assert close(out["c_index"]["uno"], reference()["full"]["uno_120"]["c"])
+
+
 @pytest.fixture(scope="module")
 def external():
     data = shared_cohort()
