@@ -81,11 +81,21 @@ class _Writer:
     def day(self, value: date) -> Any:
         return value.isoformat() if self.sqlite else value
 
+    def insert(self, table: str, rows: list[tuple]) -> None:
+        if self.sqlite:
+            self.cursor.executemany(self.sql[table], rows)
+            return
+        # PostgreSQL: COPY streams rows ~20x faster than executemany's INSERT per row
+        columns = ", ".join(_quote(c) for c in COLUMNS[table])
+        with self.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def write(self, table: str, rows: list[tuple], audit: list[tuple], after: Callable[[tuple], str]) -> None:
         """Insert rows (first value = id) and queue one audit row per inserted row."""
         if not rows:
             return
-        self.cursor.executemany(self.sql[table], rows)
+        self.insert(table, rows)
         audit.extend((self.at, self.actor, table, row[0], "insert", None, after(row)) for row in rows)
 
 
@@ -161,5 +171,5 @@ def _insert_batch(w: _Writer, batch: list[PatientRecord], counts: dict[str, int]
                         ("treatments", treatments), ("outcome_events", events), ("board_decisions", decisions)):
         w.write(table, rows, audit, _after_json(table))
         counts[table] += len(rows)
-    w.cursor.executemany(w.sql["audit_log"], audit)
+    w.insert("audit_log", audit)
     counts["audit_log"] += len(audit)
