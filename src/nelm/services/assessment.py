@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,14 +17,7 @@ from nelm.case.validation import CaseCheck, Problem, check_case_data, format_loc
 from nelm.engine.evaluate import assess, input_warning
 from nelm.engine.result import Assessment
 from nelm.knowledge.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
-
-
-class BadInput(Exception):
-    """Input that cannot be used; one message per problem, each naming the field, row or file."""
-
-    def __init__(self, problems: Iterable[str]):
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
+from nelm.services.files import BadInput, read_text
 
 
 @lru_cache(maxsize=None)
@@ -92,24 +85,15 @@ def read_cases(path: Path) -> Iterator[CaseSource]:
         if not files:
             raise BadInput([f"{path}: no .json case files in this directory"])
         for file in files:
-            yield CaseSource(file.name, parse_case_text(_read(file), source=file.name))
+            yield CaseSource(file.name, parse_case_text(read_text(file), source=file.name))
         return
-    text = _read(path)
+    text = read_text(path)
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 yield CaseSource(f"{path.name}:{number}", parse_case_text(line, source=f"line {number}"))
         return
     yield CaseSource(path.name, parse_case_text(text, source=path.name))
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput([f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput([f"{path}: cannot be read ({exc})"]) from None
 
 
 def checked_cases(path: Path) -> list[CaseSource]:

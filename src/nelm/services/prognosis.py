@@ -28,7 +28,7 @@ from nelm.prognosis.nomogram import nomogram
 from nelm.prognosis.nomogram_plot import DEMO_BANNER, draw_nomogram
 from nelm.prognosis.predict import PredictionError, baseline_points, predict_one
 from nelm.prognosis.validate import validate_model
-from nelm.services.assessment import BadInput
+from nelm.services.files import BadInput, read_text
 from nelm.stats import CoxPH, SurvivalDataError
 
 DEFAULT_TIMES = (60.0, 120.0)  # 5- and 10-year survival, as the Ruzzenente nomogram reports
@@ -44,7 +44,7 @@ def model_from_data(data: Any, source: str = "model file") -> PrognosticModel:
 
 
 def read_model(path: Path) -> PrognosticModel:
-    text = _read_text(path)
+    text = read_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -54,7 +54,7 @@ def read_model(path: Path) -> PrognosticModel:
 
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV data file; lines starting with # are comments. Row numbers in messages count data rows from 1."""
-    _read_text(path)
+    read_text(path)
     try:
         frame = pd.read_csv(path, comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -84,15 +84,6 @@ def parse_times(text: str | Sequence[float], option: str = "--times") -> list[fl
     if not times:
         raise BadInput([f"{option}: give at least one time, e.g. 60,120"])
     return sorted(set(times))
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput([f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput([f"{path}: cannot be read ({exc})"]) from None
 
 
 # ---------------------------------------------------------------------- fit
