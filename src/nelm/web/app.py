@@ -46,6 +46,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                     "(from GET /api/session).",
         docs_url="/api/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings

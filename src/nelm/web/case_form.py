@@ -197,8 +197,8 @@ def _number(raw: str, integer: bool) -> Any:
         value = float(text)
     except ValueError:
         return raw.strip()  # the engine names the field and the bad value
-    if integer and value.is_integer():
-        return int(value)
+    if value.is_integer() and (integer or not any(c in text for c in ".eE")):
+        return int(value)  # "150" stays 150, as JSON would give it, so messages quote what was typed
     return value
 
 
