@@ -6,6 +6,7 @@ Every page that shows identified data writes a 'view' row to the registry's audi
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -29,6 +30,9 @@ from nelm.web.case_check import check_form_data
 from nelm.web.case_form import case_to_form_values
 from nelm.web.routers.cases import assessment_context, form_context
 from nelm.web.templating import page
+
+
+URL_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def _patient_header(detail: dict) -> dict:
@@ -66,10 +70,14 @@ def build_router() -> APIRouter:
                        birth_date: Annotated[str, Form()] = "") -> Response:
         values = {"pseudonym": pseudonym, "diagnosis_date": diagnosis_date, "sex": sex, "name": name, "mrn": mrn, "birth_date": birth_date}
         record = new_patient_record(pseudonym, diagnosis_date, sex, {"name": name, "mrn": mrn, "birth_date": birth_date})
+        problems = [] if not pseudonym.strip() or URL_SAFE_ID.match(pseudonym.strip()) else [
+            "patient_id: letters, digits, '.', '_' or '-' only (the registry id appears in web addresses)"]
         try:
-            import_records(request.app.state.registry, [record], actor=user.username)
+            if not problems:
+                import_records(request.app.state.registry, [record], actor=user.username)
         except ImportRejected as exc:
             problems = [p.split(": ", 1)[1] if p.startswith("record 1: ") else p for p in exc.problems]
+        if problems:
             return page(request, "patient_new.html", {"values": values, "problems": problems, "sexes": sorted(SEXES)}, status_code=422)
         return RedirectResponse(f"/patients/{record['patient_id']}/case", status_code=303)
 
