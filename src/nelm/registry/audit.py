@@ -1,6 +1,7 @@
 """Every write is recorded: a session listener audits each ORM insert, update and delete in the same transaction.
 
-Bulk imports bypass the ORM for speed and write their audit rows themselves (see registry.bulk).
+Bulk imports bypass the ORM for speed and write one audit entry per imported patient (action "import"), holding
+every row written for that patient with its id and values (see registry.bulk).
 """
 
 from __future__ import annotations
