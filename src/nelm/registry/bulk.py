@@ -102,13 +102,18 @@ def _quote(column: str) -> str:
     return f'"{column}"' if column in {"case"} else column  # CASE is an SQL keyword
 
 
+_JSON_AT = {table: [i for i, c in enumerate(cols) if c in JSON_COLUMNS] for table, cols in COLUMNS.items()}
+
+
 def _audit_document(tables: dict[str, list[tuple]]) -> str:
     """Every row written for one patient, with its id, as {table: [row, ...]}; encoded JSON columns are embedded
     as they are (orjson.Fragment), not encoded twice."""
     doc = {}
     for table, rows in tables.items():
-        cols = COLUMNS[table]
-        doc[table] = [{c: (orjson.Fragment(v) if c in JSON_COLUMNS and v is not None else v) for c, v in zip(cols, row)} for row in rows]
+        cols, json_at = COLUMNS[table], _JSON_AT[table]
+        if json_at:
+            rows = [tuple(orjson.Fragment(v) if i in json_at and v is not None else v for i, v in enumerate(row)) for row in rows]
+        doc[table] = [dict(zip(cols, row)) for row in rows]
     return _dumps(doc)
 
 
