@@ -51,12 +51,18 @@ def register(app: typer.Typer) -> None:
 
 # ----------------------------------------------------------------------------- helpers
 @contextmanager
-def _progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A Rich progress bar on stderr (only on a terminal: logs and pipes stay clean)."""
+def _progress_bars(*tasks: tuple[str, int | None]) -> Iterator[list[Callable[[int], None]]]:
+    """Rich progress bars on stderr, one per task (only on a terminal: logs and pipes stay clean)."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=_stderr, transient=True, disable=not _stderr.is_terminal) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
+        ids = [progress.add_task(description, total=total) for description, total in tasks]
+        yield [lambda n, task=task: progress.advance(task, n) for task in ids]
+
+
+@contextmanager
+def _progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    with _progress_bars((description, total)) as (advance,):
+        yield advance
 
 
 @contextmanager
@@ -125,7 +131,7 @@ def import_command(
         rows = read_import_file(path)
         registry = _open(db)
         try:
-            with _progress("validating", len(rows)) as checked, _progress("writing", len(rows)) as written:
+            with _progress_bars(("validating", len(rows)), ("writing", len(rows))) as (checked, written):
                 summary = import_rows(registry, rows, actor=actor, validate_progress=checked, write_progress=written)
         finally:
             registry.dispose()
