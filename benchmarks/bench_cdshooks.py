@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "nelm.cdshooks.app:create_app", "--factory", "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "uvicorn", "nelm.cdshooks.app:create_service_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(command, cwd=ROOT)
     deadline = time.monotonic() + 60

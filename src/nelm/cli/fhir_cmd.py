@@ -108,7 +108,7 @@ def serve_command(
     import uvicorn
 
     typer.echo(f"nelm CDS Hooks service on http://{host}:{port}/cds-services (card links to NELM_BASE_URL)")
-    uvicorn.run("nelm.cdshooks.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("nelm.cdshooks.app:create_service_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 def _read_json(path: Path) -> Any:
