@@ -144,3 +144,10 @@ def test_every_analysis_gives_the_same_answer_on_this_backend_as_on_sqlite(regis
         assert mine["result"] == theirs["result"]
         assert mine["synthetic"]["patients"] == mine["synthetic"]["of"] > 0
     reference.dispose()
+
+
+def test_pfs_by_group_says_which_groups_have_no_recorded_recurrence():
+    frame = _random_frame(200).assign(recurrence_years=np.nan, pfs_years=lambda f: f.os_years, pfs_event=lambda f: f.os_event)
+    frame.loc[frame.modality == "a", "recurrence_years"] = 0.5
+    notes = survival_by_group(frame, "pfs", "modality")["notes"]
+    assert notes == ["No recurrence is recorded for: b, c; their PFS counts deaths only (equals OS)."]

@@ -13,7 +13,7 @@ STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:60rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
-th:first-child,td:first-child{text-align:left;white-space:normal}td{white-space:nowrap}.banner{background:#fff3cd;border:2px solid #d39e00;padding:.7rem 1rem;font-weight:600}
+th:first-child,td:first-child{text-align:left;white-space:normal}td{white-space:nowrap}table.wrap td{white-space:normal;text-align:left}.banner{background:#fff3cd;border:2px solid #d39e00;padding:.7rem 1rem;font-weight:600}
 .meta{color:#555;font-size:.85rem}img{max-width:100%}.note{color:#444;font-size:.85rem}
 """
 
@@ -41,10 +41,10 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
+def _table(header: list[str], rows: list[list[Any]], *, wrap: bool = False) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{' class=wrap' if wrap else ''}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _km_table(groups: dict[str, dict[str, Any]]) -> str:
@@ -130,7 +130,7 @@ def _concordance_body(r: dict[str, Any]) -> str:
         _table(["chosen option", "decisions", "concordant", "share"],
                [[k, v["decisions"], v["concordant"], _pct(v["concordant_share"])] for k, v in r["by_chosen_option"].items()]),
         f"<h3>Discordant decisions ({len(r['discordant'])}{', first 500 shown' if len(rows) > 500 else ''})</h3>",
-        _table(["patient", "date", "chosen", "status now", "status shown", "recommended now", "reason given"], shown),
+        _table(["patient", "date", "chosen", "status now", "status shown", "recommended now", "reason given"], shown, wrap=True),
         f"<p class='note'>Not assessable: {len(r['not_assessable'])}.</p>",
     ])
 

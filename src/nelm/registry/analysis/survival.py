@@ -70,6 +70,11 @@ def survival_by_group(frame: pd.DataFrame, endpoint: str, by: str, *, min_group:
         if len(part) >= min_group:
             groups[str(name)] = km_summary(part[time_col].to_numpy(float), part[event_col].to_numpy(bool))
     kept = data[data[by].astype(str).isin(groups)]
+    notes = []
+    if endpoint == "pfs" and "recurrence_years" in frame:
+        silent = sorted(str(name) for name, part in frame.groupby(by) if str(name) in groups and part.recurrence_years.isna().all())
+        if silent:  # PFS then counts deaths only: say so rather than let it pass for progression-free survival
+            notes.append(f"No recurrence is recorded for: {', '.join(silent)}; their PFS counts deaths only (equals OS).")
     return {
         "endpoint": endpoint,
         "by": by,
@@ -77,4 +82,5 @@ def survival_by_group(frame: pd.DataFrame, endpoint: str, by: str, *, min_group:
         "time_origin": "first treatment",
         "groups": groups,
         "logrank": logrank_dict(kept[time_col].to_numpy(float), kept[event_col].to_numpy(bool), kept[by].astype(str).to_numpy()),
+        "notes": notes,
     }
