@@ -106,3 +106,15 @@ def test_events_after_death_and_extent_on_non_surgical_treatment_are_rejected():
     assert "treatments[0].extent: resection extent R0 given for a non-surgical modality (ablation)" in problems
     assert "events: recurrence (2016-06-01) is after death (2016-01-01)" in problems
     assert SourceRow  # imported name is the public row type
+
+
+def test_csv_case_cells_are_stored_with_the_case_models_types(registry):
+    from nelm.services.registry import import_rows
+
+    text = ("patient_id,diagnosis_date,case.age_years,case.symptomatic,case.liver.lesions,case.id,treatment_modality,treatment_date\n"
+            'A,2015-01-01,41,true,"[{""size_mm"": 20, ""segment"": 6}]",0042,ablation,2015-02-01\n')
+    import_rows(registry, parse_csv(text))
+    (exported,) = export_records(registry)
+    assert exported["cases"][0]["case"] == {"age_years": 41.0, "symptomatic": True, "id": "0042",
+                                            "liver": {"lesions": [{"size_mm": 20.0, "segment": 6}]}}
+    assert exported["cases"][0]["date"] == "2015-01-01"  # no case_date: the diagnosis date

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -155,7 +155,7 @@ def validate_rows(rows: Iterable[SourceRow], progress: Progress | None = None) -
         found = list(row.problems)
         record = None
         if row.data is not None:
-            record, record_problems = parse_record(row.data)
+            record, record_problems = parse_record(row.data, normalise=row.csv)
             found += [csv_path(p) for p in record_problems] if row.csv else record_problems
             pid = row.data.get("patient_id") if isinstance(row.data, dict) else None
             if isinstance(pid, str | int) and str(pid).strip():
@@ -201,7 +201,7 @@ def _import_rows(registry: Registry, rows: Iterable[SourceRow], actor: str | Non
     actor = actor or default_actor()
     rows = list(rows)
     records, problems, bad, total = validate_rows(rows, validate_progress)
-    labels = {r.data.get("patient_id") if isinstance(r.data, dict) else None: r.label for r in rows}
+    labels = {str(r.data.get("patient_id")) if isinstance(r.data, dict) else None: r.label for r in rows}
     with registry.engine.begin() as conn:
         taken = bulk.existing_pseudonyms(conn, [r.patient_id for r in records])
         if taken:
@@ -348,6 +348,10 @@ def modify_patient(registry: Registry, pseudonym: str, change: Callable[[Patient
             change(patient)
             try:
                 session.commit()
+            except OperationalError as exc:  # SQLite: another writer (an import) held the lock past busy_timeout
+                session.rollback()
+                raise ConcurrentUpdate(f"patient {pseudonym}: the registry is busy with another write; nothing was written, "
+                                       f"try again ({exc.orig})") from None
             except StaleDataError:
                 session.rollback()
                 if expected_version is not None or attempt == retries:
