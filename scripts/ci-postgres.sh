@@ -39,6 +39,7 @@ port_free() {
     python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT leftovers do not block it
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
