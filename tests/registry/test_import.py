@@ -4,6 +4,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from nelm.registry.bulk import audited_rows
 from nelm.registry.models import AuditEntry, BoardDecision, CaseSnapshot, Patient
 from nelm.services.registry import ImportRejected, SourceRow, export_records, import_records, import_rows, parse_csv, parse_jsonl
 from tests.registry.conftest import record
@@ -65,7 +66,7 @@ def test_every_imported_row_is_in_the_audit_log_with_its_id_actor_and_values(reg
         stored = {(t, row._mapping["id"]): dict(row._mapping) for t in tables for row in conn.exec_driver_sql(f"SELECT * FROM {t}")}
     with registry.session("reader") as session:
         entries = session.scalars(select(AuditEntry)).all()
-        audited = {(t, row["id"]): row for e in entries for t, rows in e.after.items() for row in rows}
+        audited = {(t, row["id"]): row for e in entries for t, rows in audited_rows(e.after).items() for row in rows}
         assert {(e.actor, e.action, e.table_name, e.before) for e in entries} == {("importer", "import", "patients", None)}
         assert set(audited) == set(stored)  # nothing written without an audit record
         snapshot = session.scalars(select(CaseSnapshot)).first()
