@@ -257,6 +257,7 @@ def parse_record(data: Any, *, normalise: bool = False) -> tuple[PatientRecord |
             events.append(EventEntry(kind, when, site))
 
     decisions = []
+    n_cases = len(data.get("cases") or []) if isinstance(data.get("cases"), list) else 0
     for i, entry in enumerate(_list(data, "decisions", problems)):
         path = f"decisions[{i}]"
         if not isinstance(entry, dict):
@@ -270,7 +271,7 @@ def parse_record(data: Any, *, normalise: bool = False) -> tuple[PatientRecord |
         if assessment is not None and not isinstance(assessment, dict):
             problems.add(f"{path}.assessment", "must be the assessment object shown to the board")
         case_index = entry.get("case_index")
-        if case_index is not None and (not isinstance(case_index, int) or not 0 <= case_index < len(_list(data, "cases", _Problems()))):
+        if case_index is not None and (not isinstance(case_index, int) or not 0 <= case_index < n_cases):
             problems.add(f"{path}.case_index", f"points to no entry of cases (got {case_index!r})")
         if decided and diagnosis and decided < diagnosis:
             problems.add(f"{path}.date", f"decision ({decided}) is before diagnosis ({diagnosis})")
