@@ -43,7 +43,7 @@ def recurrence_analysis(frame: pd.DataFrame, modality: str = "curative_resection
         "time_unit": "years",
         "patients": n,
         "recurred_within_5_years": {"n": int(len(within5)), "share": _num(len(within5) / n) if n else None,
-                                    "basis": "crude share of all resected patients, as Zhang et al. report it (223/481)"},
+                                    "basis": f"crude share of all {modality} patients, as Zhang et al. report it after resection (223/481)"},
         "early_within_3_years": {"n": int(early_mask.sum()),
                                  "share_of_recurrences_within_5_years": _num(int((early_mask & (rec <= WINDOW_YEARS)).sum()) / len(within5)) if len(within5) else None},
         "late_after_3_years": {"n": int(late_mask.sum())},
@@ -51,7 +51,7 @@ def recurrence_analysis(frame: pd.DataFrame, modality: str = "curative_resection
         "recurrence_free_kaplan_meier": cumulative,
         "sites": sites,
         "after_recurrence": after,
-        "notes": ["Time origin: first treatment (the resection). Early recurrence: within 3 years (Zhang et al.).",
+        "notes": [f"Time origin: first treatment ({modality}). Early recurrence: within 3 years (Zhang et al.).",
                   "After recurrence: OS from the first recurrence to death; PFS from the first recurrence to the next recorded recurrence or death.",
                   "recurrence_free_kaplan_meier counts recurrences only (deaths censored)."],
     }
