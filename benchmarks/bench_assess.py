@@ -22,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from generate_cases import write_jsonl  # noqa: E402
 
-from nelm.cli.main import app  # noqa: E402
+from nelm.cli.main import build_app  # noqa: E402
 from nelm.engine.evaluate import statuses  # noqa: E402
 from nelm.services.assessment import assess_checked, checked_cases  # noqa: E402
 
 TARGET = 5000
+app = build_app("assess")
 
 
 def timed(label: str, n: int, work) -> float:
@@ -54,16 +55,17 @@ def main() -> None:
         timed("assess with reasons, no robustness, no evidence", n, lambda: [assess_checked(s.check, robustness=False, evidence=False) for s in sources])
         timed("assess with reasons + robustness + evidence ids", n, lambda: [assess_checked(s.check, evidence=False) for s in sources])
 
-        def whole_command(*extra: str) -> None:
+        def whole_command_format(output: str, *extra: str) -> None:
             sink = io.StringIO()
             with redirect_stdout(sink):
-                try:
-                    app(["assess", str(path), "--format", "json", *extra], standalone_mode=False)
-                except SystemExit:
-                    pass
+                app(["assess", str(path), "--format", output, *extra], standalone_mode=False)
             assert sink.getvalue().count("\n") == n
             json.loads(sink.getvalue().splitlines()[0])
 
+        def whole_command(*extra: str) -> None:
+            whole_command_format("json", *extra)
+
+        timed("nelm assess cases.jsonl --format audit", n, lambda: whole_command_format("audit"))
         timed("nelm assess cases.jsonl --format json --evidence ids", n, lambda: whole_command("--evidence", "ids"))
         timed("nelm assess cases.jsonl --format json (full evidence)", n // 10 or 1, lambda: _first(path, n // 10, whole_command))
 

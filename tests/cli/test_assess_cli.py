@@ -116,3 +116,12 @@ def test_protocol_shows_each_setting_with_the_source_its_default_follows():
     settings = json.loads(run("protocol", "--format", "json").stdout)["settings"]
     assert settings["transplant_age_below_years"]["value"] == 60
     assert "Milan-NET" in settings["transplant_age_below_years"]["alternatives"]
+
+
+def test_audit_format_gives_the_same_statuses_and_missing_data_as_the_full_assessment():
+    full = [json.loads(line) for line in run("assess", str(ROOT / "examples/cases"), "--format", "json").stdout.splitlines()]
+    audit = [json.loads(line) for line in run("assess", str(ROOT / "examples/cases"), "--format", "audit").stdout.splitlines()]
+    assert len(audit) == len(full) == len(EXAMPLES)
+    for a, f in zip(audit, full):
+        assert a["statuses"] == {o["modality"]: o["status"] for o in f["options"]}
+        assert set(a["missing"]) == set(f["missing"])

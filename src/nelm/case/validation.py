@@ -60,6 +60,13 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def parse_case_text(text: str, *, source: str = "case") -> CaseCheck:
+    try:  # fast path: pydantic parses and validates the JSON in one pass
+        case = Case.model_validate_json(text)
+    except ValidationError:
+        pass  # fall through for messages that name every problem (and say when the JSON itself is broken)
+    else:
+        errors, warnings = cross_field_problems(case)
+        return CaseCheck(case if not errors else None, errors, warnings)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from nelm.cli.errors import fail
 from nelm.cli.render_assessment import render
+from nelm.engine.evaluate import audit
 from nelm.knowledge.protocol import SETTINGS
 from nelm.knowledge.rulebook import RULES
 from nelm.knowledge.sources import SOURCES
@@ -29,6 +30,12 @@ class EvidenceMode(StrEnum):
 class Format(StrEnum):
     text = "text"
     json = "json"
+    audit = "audit"  # statuses and missing data only, one JSON line per case: registry audits
+
+
+class InfoFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 def assess_command(
     path: Path = typer.Argument(..., help="A case .json file, a .jsonl file (one case per line) or a directory of .json cases."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text for the tumour board, json for tools."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="text for the tumour board, json for tools, audit for statuses and missing data only (one JSON line per case, fast)."),
     protocol: Path | None = typer.Option(None, "--protocol", help="Site protocol (TOML or JSON) overriding default thresholds."),
     robustness: bool = typer.Option(True, "--robustness/--no-robustness", help="Check which statuses change near cut-offs."),
     all_reasons: bool = typer.Option(False, "--all-reasons", help="Text report: show supporting notes as well as decisive reasons."),
@@ -65,6 +72,11 @@ def assess_command(
             return result
         return dataclasses.replace(result, prognosis=prognosis_for_case(prognostic_model, check.case))
 
+    if format == Format.audit:
+        write = sys.stdout.write
+        for source in sources:
+            write(json.dumps(audit(source.check.case, site_protocol), ensure_ascii=False) + "\n")
+        return
     if format == Format.json:
         many = len(sources) > 1 or path.is_dir() or path.suffix.lower() == ".jsonl"
         write = sys.stdout.write
@@ -82,9 +94,9 @@ def schema_command() -> None:
     typer.echo(json.dumps(case_schema(), indent=2))
 
 
-def rules_command(format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+def rules_command(format: InfoFormat = typer.Option(InfoFormat.text, "--format", "-f")) -> None:
     """List every rule of the knowledge base with the recommendation it encodes and its sources."""
-    if format == Format.json:
+    if format == InfoFormat.json:
         typer.echo(json.dumps([
             {"id": r.id, "modalities": [m.value for m in r.modalities], "recommendation": r.recommendation, "gating": r.gating,
              "citations": [{"source": c.source, "citation": SOURCES[c.source].label(), "detail": c.detail} for c in r.citations]}
@@ -103,7 +115,7 @@ def rules_command(format: Format = typer.Option(Format.text, "--format", "-f")) 
 
 def protocol_command(
     protocol: Path | None = typer.Option(None, "--protocol", help="Show this site protocol instead of the default."),
-    format: Format = typer.Option(Format.text, "--format", "-f"),
+    format: InfoFormat = typer.Option(InfoFormat.text, "--format", "-f"),
 ) -> None:
     """Show the site-configurable thresholds, their values and the source each default follows."""
     try:
@@ -111,7 +123,7 @@ def protocol_command(
     except BadInput as bad:
         raise fail(bad.problems) from None
     values = site.model_dump(mode="json")
-    if format == Format.json:
+    if format == InfoFormat.json:
         typer.echo(json.dumps({"name": site.name, "settings": {
             k: {"value": values[k], "source": s.source, "basis": s.basis, "alternatives": s.alternatives} for k, s in SETTINGS.items()}}, indent=2))
         return

@@ -129,6 +129,18 @@ def statuses(case: Case, protocol: Protocol = DEFAULT_PROTOCOL) -> dict[str, str
     return {m: status_of(m, outcomes) for m in Modality}
 
 
+def audit(case: Case, protocol: Protocol = DEFAULT_PROTOCOL) -> dict[str, Any]:
+    """Statuses and the data still needed, without reasons: the registry-audit fast path."""
+    outcomes = evaluate_rules(Facts(case, protocol))
+    found = {m: status_of(m, outcomes) for m in Modality}
+    missing: dict[str, None] = {}
+    for modality, status in found.items():
+        if status not in _EXCLUDED:
+            for rule in _RULES_BY_MODALITY[modality]:
+                missing.update(dict.fromkeys(outcomes[rule.id][1]))
+    return {"case_id": case.id, "statuses": found, "missing": list(missing)}
+
+
 def derived_values(facts: Facts) -> dict[str, Any]:
     return {
         "grade": facts.grade,
