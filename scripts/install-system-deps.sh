@@ -4,10 +4,9 @@
 set -euo pipefail
 
 need=()
-command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
-fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+for package in postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")
+done
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
