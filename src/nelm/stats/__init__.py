@@ -1,23 +1,31 @@
-"""Survival statistics, R-exact: Kaplan-Meier, log-rank, Cox, cox.zph, concordance (matching lives in matching.py)."""
+"""Survival statistics, R-exact: Kaplan-Meier, log-rank, Cox, cox.zph, concordance (matching lives in matching.py).
 
-from nelm.stats._validate import SurvivalDataError
-from nelm.stats.concordance import ConcordanceResult, concordance_index, uno_concordance
-from nelm.stats.cox import CoxPH
-from nelm.stats.cox_zph import ZphResult, cox_zph
-from nelm.stats.km import KaplanMeier
-from nelm.stats.logrank import LogrankResult, logrank_test
-from nelm.stats.results import TestResult
+Names are imported on first use (PEP 562), so `from nelm.stats import KaplanMeier` does not pay for
+numba and the Cox machinery.
+"""
 
-__all__ = [
-    "ConcordanceResult",
-    "CoxPH",
-    "KaplanMeier",
-    "LogrankResult",
-    "SurvivalDataError",
-    "TestResult",
-    "ZphResult",
-    "concordance_index",
-    "cox_zph",
-    "logrank_test",
-    "uno_concordance",
-]
+from importlib import import_module
+
+_WHERE = {
+    "SurvivalDataError": "_validate",
+    "ConcordanceResult": "concordance",
+    "concordance_index": "concordance",
+    "uno_concordance": "concordance",
+    "CoxPH": "cox",
+    "ZphResult": "cox_zph",
+    "cox_zph": "cox_zph",
+    "KaplanMeier": "km",
+    "LogrankResult": "logrank",
+    "logrank_test": "logrank",
+    "TestResult": "results",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'nelm.stats' has no attribute {name!r}")
+    value = getattr(import_module(f"nelm.stats.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

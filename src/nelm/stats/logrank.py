@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
+from scipy.special import chdtrc  # chi-square upper tail, as scipy.stats.chi2.sf computes it
 
 from nelm.stats._timefix import r_timefix
 from nelm.stats._validate import SurvivalDataError, check_time_event
@@ -65,7 +66,7 @@ def logrank_test(time, event, group, strata=None, timefix: bool = True) -> Logra
         vv = variance[np.ix_(used, used)][1:, 1:]
         chisq = float(diff @ linalg.solve(vv, diff, assume_a="sym"))
     df = int(used.sum()) - 1
-    return LogrankResult(chisq, df, float(stats.chi2.sf(chisq, df)), tuple(labels.tolist()), observed, expected,
+    return LogrankResult(chisq, df, float(chdtrc(df, chisq)), tuple(labels.tolist()), observed, expected,
                          variance)
 
 
