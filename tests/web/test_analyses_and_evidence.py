@@ -47,7 +47,7 @@ def test_concordance_page_shows_discordant_decisions_with_dates_for_clinicians_a
     first = result["discordant"][0]
     clinician_html, researcher_html = clinician.get("/analyses/concordance").text, researcher.get("/analyses/concordance").text
     assert f'<a href="/patients/{first["patient"]}">' in clinician_html
-    assert f'<a href="/patients/' not in researcher_html
+    assert '<a href="/patients/' not in researcher_html
     assert f"<td class=\"nowrap\">{first['date'][:4]}</td>" in researcher_html
     assert f"<b>Decisions assessed</b>{result['decisions_assessed']}<" in researcher_html
 
