@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -29,6 +30,7 @@ def serve_command(
     demo: bool = typer.Option(False, "--demo", help="Demo: seed a synthetic cohort if the registry is empty and print demo logins "
                                                    "with fresh random passwords."),
     demo_patients: int = typer.Option(1000, "--demo-patients", min=1, max=100_000, help="Synthetic patients to seed with --demo."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes (one per CPU core for a busy board room)."),
 ) -> None:
     """Start the tumour-board web app. Outside demo mode NELM_SECRET_KEY must be set to a random value."""
     import uvicorn
@@ -68,7 +70,15 @@ def serve_command(
     if host not in LOOPBACK and settings.cookie_secure:
         console.print("[yellow]note:[/] the session cookie is sent over HTTPS only: put the app behind a TLS reverse proxy.")
     console.print("Stop with Ctrl+C.")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+        return
+    app.state.registry.dispose()
+    # Worker processes build their own app from the environment; they must share the (possibly random demo) key.
+    os.environ.update(NELM_DATABASE_URL=app.state.registry.engine.url.render_as_string(hide_password=False),
+                      NELM_SECRET_KEY=settings.secret_key or "", NELM_DEMO="true" if settings.demo else "false")
+    uvicorn.run("nelm.web.app:create_app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=False, server_header=False)
 
 
 @user_app.command("add")

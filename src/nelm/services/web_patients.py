@@ -8,12 +8,14 @@ could link back to a person except the registry pseudonym.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from nelm.registry.audit import audit_row
@@ -29,8 +31,15 @@ class PatientNotFound(BadInput):
 
 
 # ----------------------------------------------------------------------------- audit of views
+_AUDIT_LOCK = threading.Lock()
+
+
 def record_view(session: Session, actor: str, patient_ids: list[int], what: str, *, path: str | None = None) -> None:
-    """One audit row per view of identified data (action 'view'); a list view names every patient shown."""
+    """One audit row per view of identified data (action 'view'); a list view names every patient shown.
+
+    Written at once in a short transaction of its own (the reads before it are committed first, so SQLite never
+    has to upgrade an old read snapshot), serialised within the process so concurrent requests queue on a lock
+    instead of in SQLite's sleeping busy handler. If it fails, the page fails: no unaudited view."""
     if not patient_ids:
         return
     detail = {"view": what, "path": path}
@@ -38,8 +47,10 @@ def record_view(session: Session, actor: str, patient_ids: list[int], what: str,
         rows = [audit_row(actor, "patients", patient_ids[0], "view", None, detail)]
     else:
         rows = [audit_row(actor, "patients", None, "view", None, detail | {"patient_ids": patient_ids})]
-    session.execute(insert(AuditEntry), rows)
     session.commit()
+    with _AUDIT_LOCK:
+        session.execute(insert(AuditEntry), rows)
+        session.commit()
 
 
 # ----------------------------------------------------------------------------- patient list
@@ -66,22 +77,37 @@ class PatientPage:
     ids: list[int] = field(default_factory=list)
 
 
-def _conditions(filters: PatientFilters, identified: bool) -> list[Any]:
+SEARCHED_IDENTIFIERS = ("name", "mrn")
+MAX_LISTED_MATCHES = 5000  # beyond this, the identifier search stays a subquery instead of a list of ids
+
+
+def _contains(session: Session, column, text: str):
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (no lower(): that costs a scan
+    twice as long); PostgreSQL needs ILIKE. % and _ typed by the user are matched literally."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if session.get_bind().dialect.name == "sqlite":
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
+def _conditions(session: Session, filters: PatientFilters, identified: bool) -> list[Any]:
+    # IN (subquery) rather than correlated EXISTS: SQLite then scans the child table once, not once per patient
     where: list[Any] = []
     text = filters.q.strip()
     if text:
-        like = f"%{text.lower()}%"
-        match = func.lower(Patient.pseudonym).like(like)
+        match = _contains(session, Patient.pseudonym, text)
         if identified:  # researchers cannot search by name or record number: that would reveal identity
-            match = or_(match, exists().where(and_(Identifier.patient_id == Patient.id, func.lower(Identifier.value).like(like))))
+            found = select(Identifier.patient_id).where(Identifier.kind.in_(SEARCHED_IDENTIFIERS), _contains(session, Identifier.value, text))
+            ids = list(session.scalars(found.limit(MAX_LISTED_MATCHES + 1)))  # searched once, not again for the count and the page
+            match = or_(match, Patient.id.in_(ids if len(ids) <= MAX_LISTED_MATCHES else found))
         where.append(match)
     if filters.modality:
-        where.append(exists().where(and_(Treatment.patient_id == Patient.id, Treatment.modality == filters.modality)))
-    death = exists().where(and_(OutcomeEvent.patient_id == Patient.id, OutcomeEvent.kind == "death"))
+        where.append(Patient.id.in_(select(Treatment.patient_id).where(Treatment.modality == filters.modality)))
+    dead = Patient.id.in_(select(OutcomeEvent.patient_id).where(OutcomeEvent.kind == "death"))
     if filters.vital == "dead":
-        where.append(death)
+        where.append(dead)
     elif filters.vital == "alive":
-        where.append(~death)
+        where.append(~dead)
     if filters.sex:
         where.append(Patient.sex == filters.sex)
     if filters.synthetic in {"yes", "no"}:
@@ -90,66 +116,72 @@ def _conditions(filters: PatientFilters, identified: bool) -> list[Any]:
 
 
 def patient_list(session: Session, filters: PatientFilters, *, page: int = 1, page_size: int = 50, identified: bool) -> PatientPage:
-    where = _conditions(filters, identified)
+    where = _conditions(session, filters, identified)
     total = session.scalar(select(func.count()).select_from(Patient).where(*where)) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    patients = session.execute(
-        select(Patient.id, Patient.pseudonym, Patient.sex, Patient.diagnosis_date, Patient.synthetic)
-        .where(*where).order_by(Patient.pseudonym).limit(page_size).offset((page - 1) * page_size)).all()
-    ids = [p.id for p in patients]
-    extra = _list_details(session, ids, identified)
     rows = []
-    for p in patients:
-        row = {"pseudonym": p.pseudonym, "sex": p.sex, "synthetic": p.synthetic, **extra[p.id]}
+    for r in session.execute(_page_query(where, page, page_size, identified)):
+        row = {"pseudonym": r.pseudonym, "sex": r.sex, "synthetic": bool(r.synthetic), "first_treatment": r.first_treatment,
+               "vital": "dead" if r.dead else "alive", "recurrence": bool(r.recurrence), "last_decision": r.last_decision,
+               "grade": pathology_grade(r.pathology), "id": r.id}
         if identified:
-            row["diagnosis_date"] = p.diagnosis_date.isoformat()
+            row.update(name=r.name, mrn=r.mrn, diagnosis_date=r.diagnosis_date.isoformat())
         else:
-            row["diagnosis_year"] = p.diagnosis_date.year
+            row["diagnosis_year"] = r.diagnosis_date.year
         rows.append(row)
+    ids = [row.pop("id") for row in rows]
     return PatientPage(rows, total, page, pages, page_size, filters, ids)
 
 
-def _list_details(session: Session, ids: list[int], identified: bool) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {i: {"first_treatment": None, "vital": "alive", "recurrence": False,
-                                          "last_decision": None, "grade": None} for i in ids}
-    if not ids:
-        return out
+def _page_query(where: list[Any], page: int, page_size: int, identified: bool):
+    """One statement for the whole page: the page's ids first (cheap, by the pseudonym index), then one
+    correlated lookup per shown patient for each column, instead of one round trip per table."""
+    ids = select(Patient.id).where(*where).order_by(Patient.pseudonym).limit(page_size).offset((page - 1) * page_size).subquery()
+    p = Patient.__table__
+
+    def first(column, table, order, **match):
+        condition = [table.c.patient_id == p.c.id] + [table.c[k] == v for k, v in match.items()]
+        return select(column).where(*condition).order_by(*order).limit(1).scalar_subquery()
+
+    def has(table, **match):
+        return select(table.c.id).where(table.c.patient_id == p.c.id, *[table.c[k] == v for k, v in match.items()]).exists()
+
+    t, e, d, c, i = Treatment.__table__, OutcomeEvent.__table__, BoardDecision.__table__, CaseSnapshot.__table__, Identifier.__table__
+    columns = [p.c.id, p.c.pseudonym, p.c.sex, p.c.diagnosis_date, p.c.synthetic,
+               first(t.c.modality, t, (t.c.started_on, t.c.id)).label("first_treatment"),
+               has(e, kind="death").label("dead"), has(e, kind="recurrence").label("recurrence"),
+               first(d.c.chosen_option, d, (d.c.decided_on.desc(), d.c.id.desc())).label("last_decision"),
+               first(c.c.case["pathology"], c, (c.c.taken_on.desc(), c.c.id.desc())).label("pathology")]
     if identified:
-        for pid, kind, value in session.execute(select(Identifier.patient_id, Identifier.kind, Identifier.value)
-                                                .where(Identifier.patient_id.in_(ids), Identifier.kind.in_(("name", "mrn")))):
-            out[pid][kind] = value
-    for pid, modality, started in session.execute(select(Treatment.patient_id, Treatment.modality, Treatment.started_on)
-                                                  .where(Treatment.patient_id.in_(ids)).order_by(Treatment.started_on)):
-        if out[pid]["first_treatment"] is None:
-            out[pid]["first_treatment"] = modality
-    for pid, kind in session.execute(select(OutcomeEvent.patient_id, OutcomeEvent.kind).where(OutcomeEvent.patient_id.in_(ids))):
-        if kind == "death":
-            out[pid]["vital"] = "dead"
-        elif kind == "recurrence":
-            out[pid]["recurrence"] = True
-    for pid, chosen, decided in session.execute(select(BoardDecision.patient_id, BoardDecision.chosen_option, BoardDecision.decided_on)
-                                                .where(BoardDecision.patient_id.in_(ids)).order_by(BoardDecision.decided_on, BoardDecision.id)):
-        out[pid]["last_decision"] = chosen
-    latest: dict[int, tuple[date, dict[str, Any]]] = {}
-    for pid, taken, case in session.execute(select(CaseSnapshot.patient_id, CaseSnapshot.taken_on, CaseSnapshot.case)
-                                            .where(CaseSnapshot.patient_id.in_(ids))):
-        if pid not in latest or taken >= latest[pid][0]:
-            latest[pid] = (taken, case)
-    for pid, (_, case) in latest.items():
-        out[pid]["grade"] = case_grade(case)
-    return out
+        columns += [first(i.c.value, i, (), kind="name").label("name"), first(i.c.value, i, (), kind="mrn").label("mrn")]
+    return select(*columns).join(ids, ids.c.id == p.c.id).order_by(p.c.pseudonym)
 
 
 def case_grade(case: dict[str, Any]) -> str | None:
     """'NET G2' style label from a stored case (WHO grading); None when the pathology does not say."""
+    return pathology_grade(case.get("pathology"))
+
+
+def pathology_grade(pathology: Any) -> str | None:
+    if not isinstance(pathology, dict):
+        return None
+    key = tuple(pathology.get(k) for k in ("ki67_percent", "mitoses_per_2mm2", "differentiation", "category"))
+    try:
+        return _grade_label(key)
+    except (TypeError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _grade_label(key: tuple[Any, ...]) -> str | None:
+    # Cached: a page of 50 patients shares few distinct pathology values, and grading is pure.
     from nelm.case.grading import grade
     from nelm.case.model import Pathology
 
-    try:
-        grading = grade(Pathology.model_validate(case.get("pathology") or {}))
-    except ValueError:
-        return None
+    ki67, mitoses, differentiation, category = key
+    grading = grade(Pathology.model_validate({"ki67_percent": ki67, "mitoses_per_2mm2": mitoses, "differentiation": differentiation,
+                                              "category": category}))
     if grading.grade is None:
         return None
     return f"{grading.category or ''} {grading.grade}".strip() if grading.category != "NEC" else "NEC"

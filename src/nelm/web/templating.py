@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from nelm import __version__
 from nelm.engine.labels import MODALITY_LABELS, STATUS_LABELS, STATUS_ORDER
@@ -63,6 +65,7 @@ def modality_label(value: str | None) -> str:
     return MODALITY_LABELS.get(value or "", (value or "").replace("_", " "))
 
 
+@lru_cache(maxsize=512)
 def field_label(path: str) -> str:
     """Human name of a case field path, with the section for nested fields ('Liver metastases: Future liver remnant')."""
     label = LABELS.get(path)
@@ -72,13 +75,31 @@ def field_label(path: str) -> str:
     return f"{LABELS[head]}: {label}" if "." in path and head in LABELS and not label.lower().startswith(head.split("_")[0]) else label
 
 
+@lru_cache(maxsize=1)
+def what_if_options() -> Markup:
+    """The <option>s of the "what if" input list: the same on every assessment page, so built once."""
+    from nelm.web.assessment_view import what_if_fields
+
+    return Markup("").join(Markup('<option value="{}">{}</option>').format(f.path, field_label(f.path)) for f in what_if_fields())
+
+
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
+    env.auto_reload = False  # templates ship with the package: no stat() of every template on every render
+    evidence_cache: dict[str, Markup] = {}
+
+    def evidence_table(modality: str, evidence: list[dict[str, Any]]) -> Markup:
+        # The published evidence of an option is the same for every case: render its table once per process.
+        if modality not in evidence_cache:
+            evidence_cache[modality] = Markup(env.get_template("partials/evidence_table.html").render(modality=modality, evidence=evidence))
+        return evidence_cache[modality]
+
     env.globals.update(
         MODALITY_LABELS=MODALITY_LABELS, STATUS_LABELS=STATUS_LABELS, STATUS_ORDER=STATUS_ORDER, STATUS_SYMBOLS=STATUS_SYMBOLS,
         STATUS_HINTS=STATUS_HINTS, NONE_CHOICE=NONE_CHOICE, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER, HTMX_FILE=HTMX_FILE,
-        nelm_version=__version__, can=can, field_label=field_label, choice_label=choice_label, modality_label=modality_label,
+        nelm_version=__version__, can=can, field_label=field_label, evidence_table=evidence_table,
+        what_if_options=what_if_options, choice_label=choice_label, modality_label=modality_label,
     )
     env.filters.update(date=fmt_date, num=fmt_number, pct=fmt_percent, yesno=yes_no, modality=modality_label,
                        status=lambda s: STATUS_LABELS.get(s, s), short=short_label, choice=choice_label)

@@ -6,7 +6,7 @@ HTML requests with a page (or a redirect to the login) and /api requests with JS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -37,7 +37,12 @@ def session_data(request: Request) -> SessionData:
     return request.scope["state"]["nelm_session"]
 
 
-def get_db(request: Request) -> Iterator[Session]:
+# Cheap dependencies are async on purpose: each sync dependency costs a hop to the thread pool (two for
+# generators), and under load those hops, waiting for the GIL, cost more than the work. Creating a session does
+# no I/O and closing one only hands its connection back. Anything that may wait for a pooled connection runs
+# in the thread pool (optional_user, the handlers): blocking the event loop on an exhausted pool would stall
+# the very requests that would give connections back.
+async def get_db(request: Request) -> AsyncIterator[Session]:
     registry = request.app.state.registry
     session = registry.session(actor=request.scope["state"].get("nelm_actor", "web"))
     try:
@@ -65,7 +70,7 @@ def optional_user(request: Request, db: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def current_user(user: OptionalUser) -> User:
+async def current_user(user: OptionalUser) -> User:
     if user is None:
         raise NotAuthenticated()
     return user
@@ -74,11 +79,11 @@ def current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_role(*roles: str) -> Callable[[User], User]:
+def require_role(*roles: str) -> Callable[..., Awaitable[User]]:
     """Dependency: the signed-in user, if their role is one of `roles`; else 403."""
     allowed = frozenset(roles)
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in allowed:
             raise Forbidden(f"this needs the role {' or '.join(sorted(allowed))}; you are signed in as {user.role}")
         return user
