@@ -81,14 +81,32 @@ def test_a_cookie_signed_with_another_key_is_ignored(app, db_url):
     assert client.get("/").status_code == 303
 
 
-def test_password_change_ends_every_existing_session_of_that_user(app):
+def test_password_change_made_elsewhere_ends_existing_sessions_once_the_user_check_is_due(app, monkeypatch):
+    import nelm.web.api.deps as deps
+
     registry = app.state.registry
     create_user(registry, "rotating", PASSWORD, "clinician", actor="test")
     client = new_client(app)
     sign_in(client, "rotating")
     assert client.get("/").status_code == 200
-    update_user(registry, "rotating", actor="test", password="a brand new password 42")
+    update_user(registry, "rotating", actor="cli", password="a brand new password 42")  # e.g. `nelm` in another process
+    now = deps.time.monotonic()
+    monkeypatch.setattr(deps.time, "monotonic", lambda: now + app.state.settings.user_check_seconds + 0.01)
     assert client.get("/").status_code == 303
+
+
+def test_user_cache_trusts_an_entry_only_for_its_time_and_its_epoch(monkeypatch):
+    import nelm.web.api.deps as deps
+
+    cache = deps.UserCache(ttl=2.0)
+    user = deps.SignedInUser(7, "x", "clinician", True, 3)
+    clock = [100.0]
+    monkeypatch.setattr(deps.time, "monotonic", lambda: clock[0])
+    cache.put(7, user)
+    assert cache.get(7, 3) == (True, user)
+    assert cache.get(7, 4) == (False, None)  # a newer cookie: ask the database
+    clock[0] += 2.5
+    assert cache.get(7, 3) == (False, None)
 
 
 def test_disabled_user_cannot_sign_in(app):

@@ -18,7 +18,7 @@ from nelm import __version__
 from nelm.services.assessment import BadInput, read_protocol
 from nelm.services.registry import open_registry
 from nelm.services.web_patients import PatientNotFound
-from nelm.web.api.deps import CsrfRejected, Forbidden, NotAuthenticated
+from nelm.web.api.deps import CsrfRejected, Forbidden, NotAuthenticated, UserCache
 from nelm.web.middleware import SecurityHeadersMiddleware, SessionCookieMiddleware
 from nelm.web.prognosis import ModelSlot
 from nelm.web.security import SessionCodec
@@ -34,6 +34,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import os
+
+        import anyio.to_thread
+
+        # Page handlers are CPU-bound (engine, templates) and share one GIL: a few threads finish requests in
+        # arrival order; anyio's default of 40 makes them take turns in 5 ms slices and all finish late.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ.get("NELM_WEB_THREADS", "4"))
         yield
         app.state.registry.dispose()
 
@@ -55,6 +62,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.protocol = read_protocol(settings.protocol_file)
     app.state.cache = {}
     app.state.model = ModelSlot(settings.model_file)
+    app.state.user_cache = UserCache(settings.user_check_seconds)
 
     from nelm.web.routers import admin, analyses, auth, cases, decisions, evidence, home, patients
     from nelm.web.api import routes as api_routes

@@ -42,7 +42,8 @@ class WebSettings(BaseSettings):
     protocol_file: Path | None = Field(None, description="Site protocol (TOML/JSON) the engine uses")
     cookie_secure: bool = Field(True, description="Send the session cookie over HTTPS only (browsers treat loopback as secure)")
     session_hours: float = Field(12.0, gt=0, le=24 * 7)
-    page_size: int = Field(50, ge=5, le=500)
+    user_check_seconds: float = Field(2.0, ge=0, le=60, description="How long a checked account is trusted before the database is asked again")
+    page_size: int = Field(25, ge=5, le=500, description="Patients per list page (25 fill a projected screen)")
 
     @model_validator(mode="after")
     def _key_for_mode(self) -> "WebSettings":

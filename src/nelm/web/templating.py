@@ -75,6 +75,26 @@ def field_label(path: str) -> str:
     return f"{LABELS[head]}: {label}" if "." in path and head in LABELS and not label.lower().startswith(head.split("_")[0]) else label
 
 
+@lru_cache(maxsize=16)
+def pill(status: str) -> Markup:
+    """Status badge: colour class, symbol AND word (a Python helper, not a macro: it appears dozens of times per page)."""
+    return Markup('<span class="pill s-{0}"><span aria-hidden="true">{1}</span>{2}</span>').format(
+        status, STATUS_SYMBOLS.get(status, ""), STATUS_LABELS.get(status, status))
+
+
+_CITE = Markup('<a class="cite" href="#src-{0}" title="{1}">{2}</a>')
+
+
+def citations(cites: list[dict[str, str]]) -> Markup:
+    """Source links of a reason; cached per distinct citation list (the engine reuses a few dozen)."""
+    return _citations(tuple((c["source"], c.get("citation", ""), c.get("short", c["source"]), c.get("detail", "")) for c in cites))
+
+
+@lru_cache(maxsize=2048)
+def _citations(cites: tuple[tuple[str, str, str, str], ...]) -> Markup:
+    return Markup("").join(_CITE.format(source, full, f"{short} · {detail}" if detail else short) for source, full, short, detail in cites)
+
+
 @lru_cache(maxsize=1)
 def what_if_options() -> Markup:
     """The <option>s of the "what if" input list: the same on every assessment page, so built once."""
@@ -99,7 +119,7 @@ def build_templates() -> Jinja2Templates:
         MODALITY_LABELS=MODALITY_LABELS, STATUS_LABELS=STATUS_LABELS, STATUS_ORDER=STATUS_ORDER, STATUS_SYMBOLS=STATUS_SYMBOLS,
         STATUS_HINTS=STATUS_HINTS, NONE_CHOICE=NONE_CHOICE, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER, HTMX_FILE=HTMX_FILE,
         nelm_version=__version__, can=can, field_label=field_label, evidence_table=evidence_table,
-        what_if_options=what_if_options, choice_label=choice_label, modality_label=modality_label,
+        what_if_options=what_if_options, pill=pill, citations=citations, choice_label=choice_label, modality_label=modality_label,
     )
     env.filters.update(date=fmt_date, num=fmt_number, pct=fmt_percent, yesno=yes_no, modality=modality_label,
                        status=lambda s: STATUS_LABELS.get(s, s), short=short_label, choice=choice_label)

@@ -48,6 +48,7 @@ def build_router() -> APIRouter:
             return users_page(request, db, problems=[f"action: unknown action {action!r}"], status_code=422)
         try:
             update_user(request.app.state.registry, username, actor=user.username, **changes)
+            request.app.state.user_cache.clear()  # the change applies to this process at once, not after the cache expires
         except BadInput as exc:
             return users_page(request, db, problems=exc.problems, status_code=422)
         return RedirectResponse(f"/admin/users?done={action} {username}", status_code=303)
