@@ -18,7 +18,7 @@ from nelm.web.labels import SHORT_LABELS as _SHORT
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#8C564B", "#7F7F7F", "#17BECF"]
 STYLES = ["-", "--", "-.", ":"]
 SHORT_LABELS = {**_SHORT, "intra_arterial_therapy": "Intra-arterial", "somatostatin_analogue": "SSA",
-                "early": "Early recurrence (≤ 3 y)", "late": "Late recurrence (> 3 y)"}
+                "early": "Early (≤ 3 y)", "late": "Late (> 3 y)"}
 AT_RISK_YEARS = (0, 2, 4, 6, 8, 10)
 
 
@@ -29,7 +29,7 @@ def short_label(name: str) -> str:
 def png(fig: Figure, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15)  # keep legends outside the axes
     return buffer.getvalue()
 
 
