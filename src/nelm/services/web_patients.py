@@ -8,10 +8,9 @@ could link back to a person except the registry pseudonym.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 import threading
-from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -23,7 +22,6 @@ from nelm.registry.models import AuditEntry, BoardDecision, CaseSnapshot, Identi
 from nelm.services.assessment import BadInput
 
 VITAL_FILTERS = ("alive", "dead")
-SEX_VALUES = ("female", "male", "other", "unknown")
 
 
 class PatientNotFound(BadInput):

@@ -111,15 +111,3 @@ class SessionCodec:
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     return bool(expected and given) and hmac.compare_digest(expected.encode(), given.encode())
-
-
-# What each role may do. One role per user; admin manages accounts but sees no patient data.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.clinician: frozenset({"assess", "identified", "decide", "analyses", "evidence"}),
-    Role.researcher: frozenset({"assess", "deidentified", "analyses", "evidence"}),
-    Role.admin: frozenset({"evidence", "users"}),
-}
-
-
-def can(role: str, permission: str) -> bool:
-    return permission in PERMISSIONS.get(role, frozenset())

@@ -15,7 +15,7 @@ from nelm import __version__
 from nelm.engine.labels import MODALITY_LABELS, STATUS_LABELS, STATUS_ORDER
 from nelm.web.case_form import LABELS, NONE_CHOICE, choice_label
 from nelm.web.labels import short_label
-from nelm.web.security import CSRF_FIELD, CSRF_HEADER, can
+from nelm.web.security import CSRF_FIELD, CSRF_HEADER
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -55,10 +55,6 @@ def fmt_number(value: Any, digits: int = 1) -> str:
 
 def fmt_percent(value: Any, digits: int = 0) -> str:
     return "–" if value is None else f"{100 * value:.{digits}f} %"
-
-
-def yes_no(value: Any) -> str:
-    return {True: "yes", False: "no", None: "not recorded"}.get(value, str(value))
 
 
 def modality_label(value: str | None) -> str:
@@ -118,10 +114,10 @@ def build_templates() -> Jinja2Templates:
     env.globals.update(
         MODALITY_LABELS=MODALITY_LABELS, STATUS_LABELS=STATUS_LABELS, STATUS_ORDER=STATUS_ORDER, STATUS_SYMBOLS=STATUS_SYMBOLS,
         STATUS_HINTS=STATUS_HINTS, NONE_CHOICE=NONE_CHOICE, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER, HTMX_FILE=HTMX_FILE,
-        nelm_version=__version__, can=can, field_label=field_label, evidence_table=evidence_table,
+        nelm_version=__version__, field_label=field_label, evidence_table=evidence_table,
         what_if_options=what_if_options, pill=pill, citations=citations, choice_label=choice_label, modality_label=modality_label,
     )
-    env.filters.update(date=fmt_date, num=fmt_number, pct=fmt_percent, yesno=yes_no, modality=modality_label,
+    env.filters.update(date=fmt_date, num=fmt_number, pct=fmt_percent, modality=modality_label,
                        status=lambda s: STATUS_LABELS.get(s, s), short=short_label, choice=choice_label)
     return templates
 

@@ -140,7 +140,6 @@ def require_role(*roles: str) -> Callable[..., Awaitable[SignedInUser]]:
 Clinician = Annotated[SignedInUser, Depends(require_role("clinician"))]
 Analyst = Annotated[SignedInUser, Depends(require_role("clinician", "researcher"))]
 Admin = Annotated[SignedInUser, Depends(require_role("admin"))]
-AnyRole = CurrentUser
 
 
 async def csrf_protect(request: Request) -> None:
