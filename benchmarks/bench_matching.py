@@ -71,7 +71,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="a smaller run (n=20,000, repeats=1)")
     args = parser.parse_args()
+    if args.quick:
+        args.n = 20000
+        args.repeats = 1
 
     frame = generate(args.n)
     print(f"n = {args.n:,} patients, {int(frame.surgery.sum()):,} treated; 1:1, caliper 0.2 SD of the logit")

@@ -40,7 +40,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--resamples", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="a smaller run (patients=2,000, resamples=20)")
     args = parser.parse_args()
+    if args.quick:
+        args.patients = 2000
+        args.resamples = 20
 
     cohort = synthetic_cohort(args.patients, seed=7)
     fitted = fit_model(cohort, time="time_months", event="death", specs=parse_specs(["lesion_count,largest_lesion_mm,ki67_percent"]),

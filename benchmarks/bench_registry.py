@@ -80,7 +80,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--orm-patients", type=int, default=3_000)
+    parser.add_argument("--quick", action="store_true", help="a smaller run (patients=10,000, orm_patients=1,000)")
     args = parser.parse_args()
+    if args.quick:
+        args.patients = 10000
+        args.orm_patients = 1000
     source = cohort_file(args.patients)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"

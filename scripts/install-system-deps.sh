@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: PostgreSQL (registry tests), Chromium (browser tests),
-# and the Pango/fonts WeasyPrint renders PDFs with. Installs only what is missing; needs root for apt.
+# the Pango/fonts WeasyPrint renders PDFs with, and poppler-utils (pdftotext) for the PDF-note test. Installs only what is missing; needs root for apt.
 set -euo pipefail
 
 need=()
-for package in postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+for package in postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")
 done
 

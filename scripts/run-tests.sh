@@ -11,4 +11,5 @@ if [ -z "${NELM_TEST_POSTGRES_URL:-}" ] && [ -x scripts/ci-postgres.sh ]; then
     echo "PostgreSQL could not be started: registry tests run on SQLite only" >&2
   fi
 fi
+.venv/bin/ruff check --quiet src tests benchmarks scripts
 exec .venv/bin/python -m pytest -q -n 2 --dist loadfile "$@"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from nelm.services.assessment import assess_data
@@ -77,3 +80,12 @@ def test_openapi_documents_the_api_and_no_html_page(anonymous):
 def test_cds_hooks_discovery_is_served_by_the_same_app(anonymous):
     response = anonymous.get("/cds-services")
     assert response.status_code == 200 and response.json()["services"]
+
+
+def test_an_ehr_can_call_the_cds_hook_on_the_web_server_without_a_session_or_csrf_token(anonymous):
+    service = anonymous.get("/cds-services").json()["services"][0]["id"]
+    request = json.loads((Path(__file__).parents[1] / "data/fhir/cds/patient-view-ileal-net-g2-liver-metastases.json").read_text())
+    response = anonymous.post(f"/cds-services/{service}", json=request)
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    assert cards and all(len(card["summary"]) < 140 for card in cards)
