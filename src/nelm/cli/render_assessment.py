@@ -34,13 +34,17 @@ def _option_block(option: Option, *, all_reasons: bool) -> Group:
     shown = [r for r in option.reasons if r.decisive or (all_reasons and r.effect in {"cap", "note", "support", "missing"})]
     for reason in shown:
         line = Text("    • ")
-        line.append(reason.text)
-        line.append(f"  [{reason.rule_id}; {short_source(reason)}]", style="dim")
+        if reason.effect == "missing":  # the board needs the facts; the rule's full wording is in the JSON
+            line.append("to check " + reason.rule_id + ": needs " + ", ".join(reason.facts["missing"]), style="yellow")
+            line.append(f"  [{short_source(reason)}]", style="dim")
+        else:
+            line.append(reason.text)
+            line.append(f"  [{reason.rule_id}; {short_source(reason)}]", style="dim")
         lines.append(line)
     for action in option.actions:
         lines.append(Text(f"    → action: {action.replace('_', ' ')}", style="italic"))
-    if option.missing:
-        lines.append(Text(f"    needs: {', '.join(option.missing)}", style="yellow"))
+    if option.missing and option.status != "insufficient_data":
+        lines.append(Text(f"    would also check: {', '.join(option.missing)}", style="yellow"))
     return Group(*lines)
 
 

@@ -68,7 +68,7 @@ def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[s
         findings, lacked = outcomes[rule.id]
         if lacked:
             missing.extend(p for p in lacked if p not in missing)
-            reasons.append(Reason(rule.id, "missing", _missing_text(rule, lacked), rule.citations, rule.gating and "missing" in decides))
+            reasons.append(Reason(rule.id, "missing", _missing_text(rule, lacked), rule.citations, rule.gating and "missing" in decides, {"missing": lacked}))
         elif not findings:
             not_fired.append(rule.id)
         else:
