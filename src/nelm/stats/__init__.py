@@ -12,8 +12,8 @@ _WHERE = {
     "concordance_index": "concordance",
     "uno_concordance": "concordance",
     "CoxPH": "cox",
-    "ZphResult": "cox_zph",
-    "cox_zph": "cox_zph",
+    "ZphResult": "zph",
+    "cox_zph": "zph",  # the module is not named cox_zph: a submodule import would shadow the function
     "KaplanMeier": "km",
     "LogrankResult": "logrank",
     "logrank_test": "logrank",

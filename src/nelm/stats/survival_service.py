@@ -14,7 +14,7 @@ import pandas as pd
 from nelm.stats._validate import SurvivalDataError
 from nelm.stats.concordance import concordance_index
 from nelm.stats.cox import CoxPH
-from nelm.stats.cox_zph import cox_zph
+from nelm.stats.zph import cox_zph
 from nelm.stats.km import CONF_TYPES, KaplanMeier
 from nelm.stats.logrank import logrank_test
 
