@@ -32,15 +32,18 @@ _NO_INDICATION = (cite("chan2018"),)
 EvidenceLookup = Callable[[str], Iterable[dict[str, Any]]]
 
 
-def _run(rule: Rule, facts: Facts) -> tuple[list[Finding], tuple[str, ...]]:
-    try:
-        return rule.evaluate(facts), ()
-    except Missing as missing:
-        return [], missing.paths
-
-
 def evaluate_rules(facts: Facts) -> dict[str, tuple[list[Finding], tuple[str, ...]]]:
-    return {rule.id: _run(rule, facts) for rule in RULES}
+    """Every rule's findings, or the facts it lacked. (Rule.evaluate inlined: this loop is the hot path.)"""
+    outcomes: dict[str, tuple[list[Finding], tuple[str, ...]]] = {}
+    for rule in RULES:
+        try:
+            result = rule.check(facts)
+        except Missing as missing:
+            outcomes[rule.id] = ([], missing.paths)
+            continue
+        findings = [] if result is None else [result] if isinstance(result, Finding) else list(result)
+        outcomes[rule.id] = (findings, ())
+    return outcomes
 
 
 _DECISIVE_EFFECTS = {

@@ -107,13 +107,7 @@ class Rule:
     citations: tuple[Citation, ...]
     check: Check
     gating: bool = True  # a missing fact makes the option "insufficient data" (else only noted)
-
-    def evaluate(self, facts: Any) -> list[Finding]:
-        """The rule's findings (a finding without citations of its own carries the rule's)."""
-        result = self.check(facts)
-        if result is None:
-            return []
-        return [result] if isinstance(result, Finding) else list(result)
+    # A finding without citations of its own carries the rule's (the engine fills them in).
 
 
 RULES: list[Rule] = []
