@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
 
 
+DEFAULT_WORKERS = max(1, min(4, len(os.sched_getaffinity(0))))
+
+
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
@@ -30,7 +33,8 @@ def serve_command(
     demo: bool = typer.Option(False, "--demo", help="Demo: seed a synthetic cohort if the registry is empty and print demo logins "
                                                    "with fresh random passwords."),
     demo_patients: int = typer.Option(1000, "--demo-patients", min=1, max=100_000, help="Synthetic patients to seed with --demo."),
-    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes (one per CPU core for a busy board room)."),
+    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", min=1, max=64,
+                                help="Server processes (default: one per CPU core, at most 4; the p95 target needs two on a 2-core machine)."),
 ) -> None:
     """Start the tumour-board web app. Outside demo mode NELM_SECRET_KEY must be set to a random value."""
     import uvicorn
