@@ -41,7 +41,7 @@ class Facts:
         self.case = case
         self.p = protocol
         # Case fields by dotted path, enums as their plain values: one dump per case keeps rule reads cheap.
-        self._fields = _flatten(case.model_dump(mode="json"))
+        self._fields = _flatten(case)
 
     # -- access ------------------------------------------------------------------------------------
     def get(self, path: str) -> Any:
@@ -187,14 +187,17 @@ class Facts:
         return course.stable_months >= self.p.transplant_min_stable_months
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
+_SECTIONS = {name: {field: f"{name}.{field}" for field in Case.model_fields[name].annotation.model_fields}
+             for name in ("primary", "pathology", "liver", "extrahepatic_disease", "disease_course")}
+
+
+def _flatten(case: Case) -> dict[str, Any]:
+    """Case fields by dotted path (the case has one level of sections; their keys are precomputed)."""
+    data = case.model_dump(mode="json")
+    for section, keys in _SECTIONS.items():
+        for field, value in data.pop(section).items():
+            data[keys[field]] = value
+    return data
 
 
 # Derived fact name -> attribute, and which case fields feed it (reported when it is missing).
