@@ -87,7 +87,7 @@ def test_serve_refuses_a_placeholder_secret_key_before_starting(monkeypatch, tmp
     started = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(1))
     monkeypatch.setenv("NELM_SECRET_KEY", "changeme")
-    result = runner.invoke(cli, ["serve", "--db", f"sqlite:///{tmp_path}/r.sqlite"])
+    result = runner.invoke(cli, ["serve", "--db", f"sqlite:///{tmp_path}/r.sqlite", "--workers", "1"])
     assert result.exit_code == 2 and "NELM_SECRET_KEY" in result.output and started == []
 
 
@@ -100,8 +100,9 @@ def test_serve_demo_seeds_an_empty_registry_and_prints_new_random_logins_each_st
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
     monkeypatch.delenv("NELM_SECRET_KEY", raising=False)
     monkeypatch.chdir(tmp_path)
-    first = runner.invoke(cli, ["serve", "--demo", "--demo-patients", "30", "--port", "8123"])
-    second = runner.invoke(cli, ["serve", "--demo", "--demo-patients", "30", "--port", "8123"])
+    # One in-process server: several workers would hand their settings on through the environment.
+    first = runner.invoke(cli, ["serve", "--demo", "--demo-patients", "30", "--port", "8123", "--workers", "1"])
+    second = runner.invoke(cli, ["serve", "--demo", "--demo-patients", "30", "--port", "8123", "--workers", "1"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     assert "Seeded 30 synthetic patients" in first.output and "Seeded" not in second.output
     assert "http://127.0.0.1:8123" in first.output
@@ -109,3 +110,20 @@ def test_serve_demo_seeds_an_empty_registry_and_prints_new_random_logins_each_st
     assert len(passwords[0]) == 3 and not set(passwords[0]) & set(passwords[1])
     assert (tmp_path / "nelm-demo.sqlite").exists()
     assert calls[0][1]["host"] == "127.0.0.1" and calls[0][1]["port"] == 8123
+
+
+def test_serve_with_several_workers_hands_database_key_and_demo_mode_to_the_worker_processes(monkeypatch, tmp_path):
+    import os
+
+    import uvicorn
+
+    environment = dict(os.environ)  # the command writes the workers' settings here; keep the test process clean
+    monkeypatch.setattr(os, "environ", environment)
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["serve", "--demo", "--demo-patients", "5", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert calls[0][0] == "nelm.web.app:create_app_from_env" and calls[0][1]["workers"] == 2
+    assert environment["NELM_DEMO"] == "true" and len(environment["NELM_SECRET_KEY"]) >= 32
+    assert environment["NELM_DATABASE_URL"].endswith("nelm-demo.sqlite")
