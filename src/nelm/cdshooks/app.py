@@ -9,6 +9,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fastapi.middleware.cors import CORSMiddleware
 
 from nelm import __version__
+from nelm.cdshooks.client_auth import ClientVerifier
 from nelm.cdshooks.feedback import FeedbackStore
 from nelm.cdshooks.fhir_client import FhirFetcher
 from nelm.cdshooks.router import create_router
@@ -32,10 +33,11 @@ def prepare_process() -> None:
 
 
 def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackStore | None = None,
-               fetcher: FhirFetcher | None = None, protocol: Protocol = DEFAULT_PROTOCOL) -> FastAPI:
+               fetcher: FhirFetcher | None = None, protocol: Protocol = DEFAULT_PROTOCOL,
+               verifier: ClientVerifier | None = None) -> FastAPI:
     app = FastAPI(title="nelm CDS Hooks service", version=__version__,
                   description="CDS Hooks 2.0 patient-view service for neuroendocrine tumour liver metastases.")
-    router = create_router(settings, feedback_store=feedback_store, fetcher=fetcher, protocol=protocol)
+    router = create_router(settings, feedback_store=feedback_store, fetcher=fetcher, protocol=protocol, verifier=verifier)
     app.include_router(router)
     app.state.feedback_store = router.feedback_store  # type: ignore[attr-defined]
     app.state.cds_answer_cache = router.answer_cache  # type: ignore[attr-defined]

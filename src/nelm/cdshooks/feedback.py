@@ -1,6 +1,5 @@
-"""Where card feedback goes: a small repository interface; in memory by default.
-
-A database-backed store (the registry's SQLAlchemy models) only has to implement `add` and `recent`.
+"""Where card feedback goes: a small repository interface. In the registry database when one is configured
+(feedback_db.DatabaseFeedbackStore, shared by every server process); in memory otherwise (tests, library use).
 """
 
 from __future__ import annotations
@@ -21,10 +20,12 @@ class StoredFeedback:
     override_reason: dict[str, Any] | None
     outcome_timestamp: datetime
     received_at: datetime
+    client_iss: str | None = None  # the CDS client whose JWT was verified
 
 
 class FeedbackStore(Protocol):
-    def add(self, items: list[StoredFeedback]) -> None: ...
+    def add(self, items: list[StoredFeedback]) -> None:
+        """All items or none."""
 
     def recent(self, limit: int = 100) -> list[StoredFeedback]: ...
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from nelm.case.validation import format_loc
 from nelm.cdshooks.answer_cache import AnswerCache
+from nelm.cdshooks.client_auth import ClientRefused, ClientVerifier, JwksCache, ReplayGuard
 from nelm.cdshooks.feedback import FeedbackStore, InMemoryFeedbackStore, StoredFeedback
 from nelm.cdshooks.fhir_client import FhirFetcher
 from nelm.cdshooks.models import CardsResponse, DiscoveryResponse, ErrorBody, FeedbackRequest, FeedbackResponse, HookRequest
@@ -42,27 +44,47 @@ SERVICE = {
 }
 
 _ERRORS = {400: {"model": ErrorBody, "description": "Malformed request"},
+           401: {"model": ErrorBody, "description": "No valid JWT from a trusted CDS client (when the service requires one)"},
            404: {"model": ErrorBody, "description": "No such service"},
            412: {"model": ErrorBody, "description": "The FHIR data could not be obtained (no prefetch, FHIR server unreachable or refusing)"},
            413: {"model": ErrorBody, "description": "Request body too large"}}
 
 
-def error(status: int, code: str, message: str, problems: list[str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message, "problems": problems or []}, status_code=status)
+def error(status: int, code: str, message: str, problems: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, "problems": problems or []}, status_code=status, headers=headers)
+
+
+def endpoint_url(request: Request, public_url: str) -> str:
+    """The URL the client called, which its JWT's aud must name. Behind a proxy the server sees another scheme and
+    host: NELM_CDS_PUBLIC_URL gives the public ones (and stops a forged Host header from choosing the audience)."""
+    if public_url:
+        return public_url.rstrip("/") + request.url.path
+    return str(request.url.replace(query="", fragment=""))
 
 
 class CdsRoute(APIRoute):
-    """Turns validation errors into 400 and any other failure into a JSON 500 without a traceback."""
+    """Checks the CDS client (POST endpoints) before reading the body; turns validation errors into 400 and any
+    other failure into a JSON 500 without a traceback."""
+
+    verifier: ClientVerifier | None = None  # set per router by create_router
+    public_url: str = ""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        checks_client = "POST" in self.methods  # the service and its feedback; discovery stays open
 
         async def guarded(request: Request) -> Response:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return error(413, "too_large", f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB")
             try:
+                if checks_client and self.verifier is not None:
+                    request.state.cds_client = await self.verifier.verify(request.headers.get("authorization"),
+                                                                          endpoint_url(request, self.public_url))
                 return await handler(request)
+            except ClientRefused as exc:
+                headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {"Retry-After": "5"}
+                return error(exc.status, exc.error, exc.message, [exc.message], headers=headers)
             except RequestValidationError as exc:
                 problems = [f"{format_loc(tuple(str(p) if not isinstance(p, int) else p for p in e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()]
                 return error(400, "bad_request", "the request body is not a valid CDS Hooks request", problems[:50])
@@ -77,15 +99,27 @@ class CdsRoute(APIRoute):
         return guarded
 
 
+def client_verifier(settings: CdsSettings) -> ClientVerifier:
+    return ClientVerifier(settings.trusted_clients(), required=settings.client_token_required,
+                          jwks=JwksCache(ttl=settings.cds_jwks_cache_seconds, timeout=settings.cds_jwks_timeout_seconds),
+                          replay=ReplayGuard(settings.cds_replay_cache_size), clock_skew=settings.cds_clock_skew_seconds,
+                          max_lifetime=settings.cds_token_max_lifetime_seconds)
+
+
 def create_router(settings: CdsSettings | None = None, *, feedback_store: FeedbackStore | None = None,
-                  fetcher: FhirFetcher | None = None, protocol: Protocol = DEFAULT_PROTOCOL) -> APIRouter:
+                  fetcher: FhirFetcher | None = None, protocol: Protocol = DEFAULT_PROTOCOL,
+                  verifier: ClientVerifier | None = None) -> APIRouter:
     settings = settings or CdsSettings()
     store = feedback_store if feedback_store is not None else InMemoryFeedbackStore()
     fetcher = fetcher or FhirFetcher(settings.fhir_timeout_seconds, settings.fhir_max_pages)
+    verifier = verifier or client_verifier(settings)
     cache = AnswerCache(settings.answer_cache_size)
-    router = APIRouter(route_class=CdsRoute, tags=["CDS Hooks"])
+    route_class = type("CdsRoute", (CdsRoute,), {"verifier": verifier, "public_url": settings.cds_public_url})
+    router = APIRouter(route_class=route_class, tags=["CDS Hooks"])
     router.feedback_store = store  # type: ignore[attr-defined]  # for the door that mounts it (and tests)
     router.answer_cache = cache  # type: ignore[attr-defined]
+    router.client_verifier = verifier  # type: ignore[attr-defined]
+    _warn_if_open(verifier, settings)
 
     @router.get("/cds-services", response_model=DiscoveryResponse, summary="CDS Hooks discovery")
     async def discovery() -> JSONResponse:
@@ -100,14 +134,26 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
         return JSONResponse({"cards": cards})
 
     @router.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=_ERRORS, summary="Card feedback")
-    async def feedback(service_id: str, body: FeedbackRequest) -> JSONResponse:
+    async def feedback(service_id: str, body: FeedbackRequest, request: Request) -> JSONResponse:
         if service_id != SERVICE_ID:
             return error(404, "unknown_service", f"no CDS service {service_id!r}; see GET /cds-services")
         now = datetime.now(UTC)
-        store.add([StoredFeedback(service_id, item.card, item.outcome,
-                                  tuple(s.id for s in item.acceptedSuggestions or []),
-                                  item.overrideReason.model_dump(exclude_none=True) if item.overrideReason else None,
-                                  item.outcomeTimestamp, now) for item in body.feedback])
+        client = getattr(request.state, "cds_client", None)
+        items = [StoredFeedback(service_id, item.card, item.outcome,
+                                tuple(s.id for s in item.acceptedSuggestions or []),
+                                item.overrideReason.model_dump(mode="json", exclude_none=True) if item.overrideReason else None,
+                                item.outcomeTimestamp, now, client.iss if client else None) for item in body.feedback]
+        await run_in_threadpool(store.add, items)  # a database write must not hold up hook calls on the event loop
         return JSONResponse({"stored": len(body.feedback)})
 
     return router
+
+
+def _warn_if_open(verifier: ClientVerifier, settings: CdsSettings) -> None:
+    if verifier.open:
+        log.warning("CDS Hooks service is OPEN: no trusted CDS client is configured (NELM_CDS_TRUSTED_CLIENTS), so the hook and "
+                    "feedback endpoints accept calls without a signed JWT. Fine on loopback for a demo; configure the EHR's "
+                    "issuer and JWK Set before exposing the service (see src/nelm/cdshooks/README.md).")
+    elif verifier.clients and not settings.cds_public_url:
+        log.warning("CDS Hooks: NELM_CDS_PUBLIC_URL is not set, so a JWT's aud is compared with the URL as this server sees "
+                    "it (Host header included); set it to the public https address the EHR calls.")
