@@ -199,6 +199,41 @@ def test_an_invalid_resource_is_set_aside_with_the_validator_message_and_the_res
     assert result.case["id"] == "ref-03"
 
 
+def ki67_resource(data: dict) -> dict:
+    return next(e["resource"] for e in data["entry"] if e["resource"].get("id") == "ki67")
+
+
+@pytest.mark.parametrize("modifier, value", [
+    ("modifierExtension", [{"url": "http://example.org/fhir/StructureDefinition/result-refuted", "valueBoolean": True}]),
+    ("implicitRules", "http://example.org/local-rules"),
+])
+def test_a_resource_with_a_modifier_nelm_does_not_understand_is_set_aside_not_misread(bundle, modifier, value):
+    data = bundle("ileal-net-g2-liver-metastases")
+    ki67_resource(data)[modifier] = value
+    result = import_bundle(data)
+    assert "ki67_percent" not in result.case.get("pathology", {})
+    assert any(modifier in why and "may change its meaning" in why for why in reasons(result, "Observation/ki67"))
+
+
+def test_a_resource_not_valid_r4b_as_a_whole_is_still_read_and_the_conformance_check_reports_it(bundle):
+    data = bundle("ileal-net-g2-liver-metastases")
+    ki67_resource(data)["performer"] = [{"reference": "Practitioner/pathologist", "unknownElement": 1}]
+    plain = import_bundle(data, as_of=date(2024, 7, 1))
+    checked = import_bundle(data, as_of=date(2024, 7, 1), conformance=True)
+    assert plain.case == checked.case and plain.case["pathology"]["ki67_percent"] == 8
+    assert plain.report.not_conformant == []
+    found = {item.resource: item.reason for item in checked.report.not_conformant}
+    assert list(found) == ["Observation/ki67"] and "performer" in found["Observation/ki67"] and "unknownElement" in found["Observation/ki67"]
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_the_conformance_check_changes_nothing_that_is_read(bundle, name):
+    plain = import_bundle(bundle(name), as_of=date(2024, 7, 1))
+    checked = import_bundle(bundle(name), as_of=date(2024, 7, 1), conformance=True)
+    assert plain.case == checked.case
+    assert plain.report.filled == checked.report.filled and plain.report.ignored == checked.report.ignored
+
+
 def test_resources_of_another_patient_and_unused_types_are_set_aside(bundle):
     nec = import_bundle(bundle("nec-pancreas-g3"))
     assert reasons(nec, "Observation/other-patient-ki67") == ["its subject is another patient"]
@@ -243,7 +278,7 @@ def test_every_imported_case_passes_the_case_checks_and_is_assessed(bundle, name
     ({"type": "collection"}, "resourceType is missing: expected 'Bundle'"),
     ({"resourceType": "Bundle", "type": "collection", "entry": {}}, "entry must be a list, got dict"),
     ({"resourceType": "Bundle", "type": "collection", "entry": [3]}, "entry[0]: must be an object, got int"),
-    ({"resourceType": "Bundle"}, "Bundle.type: Value for the field 'type' is required."),
+    ({"resourceType": "Bundle"}, "Bundle.type: is required (FHIR R4B cardinality 1..1) but missing"),
     ({"resourceType": "Bundle", "type": "collection", "timestamp": "yesterday"}, "Bundle.timestamp"),
 ])
 def test_what_is_not_a_bundle_is_refused_with_one_clear_message(data, message):

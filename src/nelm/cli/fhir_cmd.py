@@ -42,7 +42,8 @@ def import_command(
 
     data = _read_json(bundle)
     try:
-        result = import_bundle(data, as_of=datetime.now(UTC).date(), as_of_source="today (the bundle carries no date)", patient_id=patient)
+        result = import_bundle(data, as_of=datetime.now(UTC).date(), as_of_source="today (the bundle carries no date)", patient_id=patient,
+                               conformance=True)
     except BadBundle as bad:
         raise fail([f"{bundle.name}: {problem}" for problem in bad.problems]) from None
     if out is not None:
@@ -163,3 +164,10 @@ def _render_report(result: Any, console: Console) -> None:
     for item in report.ignored:
         ignored.add_row(item.resource, item.reason)
     console.print(ignored)
+    if report.not_conformant:
+        loose = Table(title=f"Read, but not valid FHIR R4B as a whole ({len(report.not_conformant)}): the elements nelm used are valid")
+        loose.add_column("Resource")
+        loose.add_column("What fhir.resources refused", overflow="fold")
+        for item in report.not_conformant:
+            loose.add_row(item.resource, item.reason)
+        console.print(loose)

@@ -1,8 +1,13 @@
-"""Read an untrusted FHIR R4 Bundle with the fhir.resources R4B models.
+"""Read an untrusted FHIR R4 Bundle: the envelope, then each resource on its own.
 
-A bundle that is not a Bundle at all is refused (BadBundle, one message per problem). A single resource
-that fails its model is set aside with the validator's message, so one bad entry does not hide the rest
-of the record; the import report lists it.
+A bundle that is not a Bundle at all is refused (BadBundle, one message per problem). A resource whose
+elements nelm reads are not valid R4B, or that carries a modifier nelm does not understand, is set aside
+with the reason, so one bad entry does not hide the rest of the record; the import report lists it.
+
+Resources are read through lean models of the elements nelm uses (fhir_subset.py, fast enough for the CDS
+Hooks hot path). With `conformance=True` every resource is also validated whole against fhir.resources'
+R4B models, and what fails is reported (`BundleContent.not_conformant`) without changing what is read, so
+the case is the same whichever door imported the bundle.
 """
 
 from __future__ import annotations
@@ -13,13 +18,12 @@ from functools import lru_cache
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
-from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from nelm.case.validation import format_loc
+from nelm.interop.fhir_subset import MODIFIERS, READ_MODELS, BundleEnvelope, OtherResource
 
 MAX_ENTRIES = 5000  # a patient's oncology record; bigger inputs are refused rather than parsed slowly
-MODEL_CACHE_SIZE = 2048  # validated resources kept: a chart re-opened sends the same resources again
 
 
 class BadBundle(Exception):
@@ -33,15 +37,16 @@ class BadBundle(Exception):
 @dataclass
 class Entry:
     label: str  # "Observation/ki67-1", or "entry[3] Observation" without an id
-    resource: Any  # a fhir.resources R4B model
+    resource: Any  # a fhir_subset model (same element names and Python values as fhir.resources R4B)
     full_url: str | None = None
 
 
 @dataclass
 class BundleContent:
-    bundle: Bundle  # the envelope (type, timestamp, meta, entry fullUrls); resources are in `entries`
+    bundle: BundleEnvelope  # type, timestamp, meta, entry fullUrls; the resources are in `entries`
     entries: list[Entry]
-    invalid: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
+    invalid: list[tuple[str, str]] = field(default_factory=list)  # (label, why): set aside
+    not_conformant: list[tuple[str, str]] = field(default_factory=list)  # (label, why): read, but not valid R4B as a whole
     by_reference: dict[str, Entry] = field(default_factory=dict)
 
     def resolve(self, reference: Any) -> Entry | None:
@@ -55,7 +60,7 @@ class BundleContent:
         return self.by_reference.get(tail)
 
 
-def read_bundle(data: Any) -> BundleContent:
+def read_bundle(data: Any, *, conformance: bool = False) -> BundleContent:
     if not isinstance(data, dict):
         raise BadBundle([f"a FHIR Bundle must be a JSON object, got {type(data).__name__}"])
     kind = data.get("resourceType")
@@ -69,48 +74,46 @@ def read_bundle(data: Any) -> BundleContent:
     if len(raw_entries) > MAX_ENTRIES:
         raise BadBundle([f"the bundle has {len(raw_entries)} entries; nelm reads at most {MAX_ENTRIES} (one patient's record)"])
 
-    entries: list[Entry] = []
-    invalid: list[tuple[str, str]] = []
-    envelope_entries: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for index, raw in enumerate(raw_entries):
-        if not isinstance(raw, dict):
-            problems.append(f"entry[{index}]: must be an object, got {type(raw).__name__}")
-            continue
-        resource = raw.get("resource")
-        rest = {k: v for k, v in raw.items() if k != "resource"}
-        if resource is None:
-            envelope_entries.append(rest)
-            continue
-        label, model, why = _validate_resource(index, resource)
-        if model is None:
-            invalid.append((label, why))
-            continue
-        envelope_entries.append(rest)  # the resource itself was validated just above
-        full_url = rest.get("fullUrl") if isinstance(rest.get("fullUrl"), str) else None
-        entries.append(Entry(label, model, full_url))
+    problems = [f"entry[{index}]: must be an object, got {type(raw).__name__}" for index, raw in enumerate(raw_entries) if not isinstance(raw, dict)]
     if problems:
         raise BadBundle(problems)
-
     envelope = {k: v for k, v in data.items() if k != "entry"}
+    envelope["entry"] = [{k: v for k, v in raw.items() if k != "resource"} for raw in raw_entries]
     try:
-        bundle = Bundle.model_validate({**envelope, "entry": envelope_entries} if envelope_entries else envelope)
+        bundle = BundleEnvelope.model_validate(envelope)
     except ValidationError as exc:
         raise BadBundle([f"Bundle.{format_loc(tuple(e['loc'])) or '(root)'}: {_message(e)}" for e in exc.errors()]) from None
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # fhir.resources raises these for odd shapes
-        raise BadBundle([f"Bundle: not readable as FHIR R4B ({exc.__class__.__name__}: {exc})"]) from None
 
-    content = BundleContent(bundle, entries, invalid)
-    for entry in entries:
+    content = BundleContent(bundle, [])
+    for index, raw in enumerate(raw_entries):
+        resource = raw.get("resource")
+        if resource is None:
+            continue
+        label, model, why = _read_resource(index, resource)
+        if model is None:
+            content.invalid.append((label, why))
+            continue
+        if conformance:
+            problem = _conformance_problem(resource)
+            if problem:
+                content.not_conformant.append((label, problem))
+        full_url = raw.get("fullUrl") if isinstance(raw.get("fullUrl"), str) else None
+        content.entries.append(Entry(label, model, full_url))
+    if conformance:
+        problem = _conformance_problem(envelope)
+        if problem:
+            content.not_conformant.insert(0, ("Bundle", problem))
+
+    for entry in content.entries:
         if entry.full_url:
             content.by_reference.setdefault(entry.full_url, entry)
-        rid = getattr(entry.resource, "id", None)
+        rid = entry.resource.id
         if rid:
-            content.by_reference.setdefault(f"{entry.resource.get_resource_type()}/{rid}", entry)
+            content.by_reference.setdefault(f"{entry.resource.resourceType}/{rid}", entry)
     return content
 
 
-def _validate_resource(index: int, resource: Any) -> tuple[str, Any, str]:
+def _read_resource(index: int, resource: Any) -> tuple[str, Any, str]:
     if not isinstance(resource, dict):
         return f"entry[{index}]", None, f"resource must be an object, got {type(resource).__name__}"
     kind = resource.get("resourceType")
@@ -118,33 +121,58 @@ def _validate_resource(index: int, resource: Any) -> tuple[str, Any, str]:
     label = f"{kind}/{rid}" if isinstance(kind, str) and isinstance(rid, str) and rid else f"entry[{index}] {kind if isinstance(kind, str) else 'resource'}"
     if not isinstance(kind, str) or not kind:
         return label, None, "resourceType is missing"
+    model_class = READ_MODELS.get(kind)
+    if model_class is None:
+        if not _is_r4b_resource_type(kind):
+            return label, None, f"{kind!r} is not a FHIR R4B resource type"
+        model_class = OtherResource
+    modifiers = [name for name in MODIFIERS if resource.get(name)]
+    if modifiers:
+        return label, None, (f"carries {' and '.join(modifiers)}, which may change its meaning and which nelm does not "
+                             "understand: not used (FHIR modifier elements)")
     try:
-        text = json.dumps(resource, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        return label, None, f"not JSON data ({exc.__class__.__name__})"
-    model, why = _validated(kind, text)
-    return label, model, why
+        return label, model_class.model_validate(resource), ""
+    except ValidationError as exc:
+        return label, None, _invalid(kind, exc)
+    except RecursionError:
+        return label, None, "not valid FHIR R4B (nested too deeply)"
 
 
-@lru_cache(maxsize=MODEL_CACHE_SIZE)
-def _validated(kind: str, text: str) -> tuple[Any, str]:
-    """The R4B model of one resource, or None and why. Cached by content: fhir.resources validation costs
-    about 0.5 ms per resource, most of a hook call's time, and the same chart sends the same resources."""
+@lru_cache(maxsize=256)
+def _is_r4b_resource_type(kind: str) -> bool:
     try:
         model_class = get_fhir_model_class(kind)
-    except (KeyError, ValueError, TypeError, AttributeError):
-        return None, f"{kind!r} is not a FHIR R4B resource type"
+    except (KeyError, ValueError, TypeError, AttributeError, ImportError):
+        return False
+    from fhir.resources.R4B.resource import Resource  # loaded by get_fhir_model_class already
+
+    return issubclass(model_class, Resource) and kind not in ("Resource", "DomainResource")
+
+
+def _conformance_problem(resource: dict[str, Any]) -> str:
+    """Why the whole resource is not valid FHIR R4B (fhir.resources), or ''. Slow: for `nelm fhir import`."""
+    kind = resource.get("resourceType")
     try:
-        return model_class.model_validate_json(text), ""
+        text = json.dumps(resource, allow_nan=False)
+        model_class = get_fhir_model_class(kind)
+        model_class.model_validate_json(text)
     except ValidationError as exc:
-        first = exc.errors()[:3]
-        why = "; ".join(f"{format_loc(tuple(e['loc'])) or kind}: {_message(e)}" for e in first)
-        more = len(exc.errors()) - len(first)
-        return None, f"not valid FHIR R4B: {why}" + (f" (and {more} more)" if more > 0 else "")
+        return _invalid(kind, exc)
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
-        return None, f"not valid FHIR R4B ({exc.__class__.__name__}: {str(exc)[:200]})"
+        return f"not valid FHIR R4B ({exc.__class__.__name__}: {str(exc)[:200]})"
+    return ""
+
+
+def _invalid(kind: str, exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[:3]
+    why = "; ".join(f"{format_loc(tuple(e['loc'])) or kind}: {_message(e)}" for e in first)
+    more = len(errors) - len(first)
+    return f"not valid FHIR R4B: {why}" + (f" (and {more} more)" if more > 0 else "")
 
 
 def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "missing":
+        return "is required (FHIR R4B cardinality 1..1) but missing"
     # fhir.resources messages span lines and indent; reports want one line.
     return " ".join(str(error.get("msg", "invalid")).split())

@@ -14,7 +14,7 @@ from nelm.case.validation import check_case_data
 from nelm.interop.bundle_reader import BadBundle, BundleContent, Entry, read_bundle
 from nelm.interop.fhir_values import completed_years, date_range
 from nelm.interop.import_draft import Draft
-from nelm.interop.import_report import CASE_FIELDS, Filled, ImportReport, Unfilled, unfilled_reason
+from nelm.interop.import_report import CASE_FIELDS, Filled, Ignored, ImportReport, Unfilled, unfilled_reason
 from nelm.interop.read_conditions import read_condition
 from nelm.interop.read_observations import read_observation
 from nelm.interop.read_treatments import read_medication, read_procedure
@@ -41,13 +41,17 @@ class ImportResult:
         return {"case": self.case, "report": self.report.to_dict()}
 
 
-def import_bundle(data: Any, *, as_of: date | None = None, as_of_source: str = "the import date", patient_id: str | None = None) -> ImportResult:
+def import_bundle(data: Any, *, as_of: date | None = None, as_of_source: str = "the import date", patient_id: str | None = None,
+                  conformance: bool = False) -> ImportResult:
     """Map one patient's bundle to a case. `as_of` is the age reference date when the bundle carries none;
-    `patient_id` picks the patient when the bundle has none or several. Raises BadBundle for non-bundles."""
-    content = read_bundle(data)
+    `patient_id` picks the patient when the bundle has none or several; `conformance` also checks every resource
+    whole against FHIR R4B and reports what fails (slow; the case is the same). Raises BadBundle for non-bundles."""
+    content = read_bundle(data, conformance=conformance)
     report = ImportReport()
     for label, why in content.invalid:
         report.ignore(label, why)
+    for label, why in content.not_conformant:
+        report.not_conformant.append(Ignored(label, why))
     draft = Draft(content, report)
     patient = _choose_patient(draft, patient_id)
     _reference_date(draft, as_of, as_of_source)
@@ -59,7 +63,7 @@ def import_bundle(data: Any, *, as_of: date | None = None, as_of_source: str = "
     for entry in content.entries:
         if entry is patient:
             continue
-        kind = entry.resource.get_resource_type()
+        kind = entry.resource.resourceType
         if kind == "Patient":
             draft.ignore(entry.label, "another patient: the bundle is read for one patient")
             continue
@@ -94,7 +98,7 @@ _DERIVED_FROM_LESIONS = {"liver.lesion_count", "liver.largest_lesion_mm"}
 # --- patient and date --------------------------------------------------------------------------------
 
 def _choose_patient(draft: Draft, patient_id: str | None) -> Entry | None:
-    patients = [e for e in draft.content.entries if e.resource.get_resource_type() == "Patient"]
+    patients = [e for e in draft.content.entries if e.resource.resourceType == "Patient"]
     if patient_id is not None:
         draft.patient_refs.add(f"Patient/{patient_id}")
         draft.patient_id = patient_id

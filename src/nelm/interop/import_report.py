@@ -62,6 +62,8 @@ class ImportReport:
     filled: list[Filled] = field(default_factory=list)
     unfilled: list[Unfilled] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+    # Read, but not valid FHIR R4B as a whole (only with a conformance check): the elements nelm used were valid.
+    not_conformant: list[Ignored] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def ignore(self, resource: str, reason: str) -> None:

@@ -80,7 +80,7 @@ def _read_tumour_size(draft: Draft, label: str, observation: Any) -> None:
     tumour = None
     for reference in observation.focus or []:
         entry = draft.content.resolve(reference)
-        if entry is not None and entry.resource.get_resource_type() == "BodyStructure":
+        if entry is not None and entry.resource.resourceType == "BodyStructure":
             tumour = entry
     concepts = [observation.bodySite] + ([tumour.resource.location, *(tumour.resource.locationQualifier or [])] if tumour else [])
     site_text = " ".join([*texts([x for x in concepts if x is not None]), *( [tumour.resource.description] if tumour and tumour.resource.description else [])])

@@ -50,7 +50,7 @@ def read_procedure(draft: Draft, label: str, procedure: Any) -> None:
 
 
 def read_medication(draft: Draft, label: str, record: Any) -> None:
-    kind = record.get_resource_type()
+    kind = record.resourceType
     if record.status not in _MEDICATION_STATUS[kind]:
         draft.ignore(label, f"status is {record.status}: not counted as a therapy given")
         return
