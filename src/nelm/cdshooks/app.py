@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fhir.resources.R4B import get_fhir_model_class
@@ -11,10 +14,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from nelm import __version__
 from nelm.cdshooks.client_auth import ClientVerifier
 from nelm.cdshooks.feedback import FeedbackStore
+from nelm.cdshooks.feedback_db import DatabaseFeedbackStore
 from nelm.cdshooks.fhir_client import FhirFetcher
 from nelm.cdshooks.router import create_router
 from nelm.cdshooks.settings import CdsSettings
 from nelm.knowledge.protocol import DEFAULT_PROTOCOL, Protocol
+from nelm.registry.database import Registry
+from nelm.services.assessment import BadInput
+from nelm.services.registry import open_registry
 
 
 # Resource types the import reads: their fhir.resources classes are built on first use.
@@ -34,8 +41,19 @@ def prepare_process() -> None:
 
 def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackStore | None = None,
                fetcher: FhirFetcher | None = None, protocol: Protocol = DEFAULT_PROTOCOL,
-               verifier: ClientVerifier | None = None) -> FastAPI:
-    app = FastAPI(title="nelm CDS Hooks service", version=__version__,
+               verifier: ClientVerifier | None = None, registry: Registry | None = None) -> FastAPI:
+    """`registry`: card feedback goes to its database (and the app disposes of its engine at shutdown); without it
+    and without `feedback_store`, feedback is kept in this process's memory."""
+    if feedback_store is None and registry is not None:
+        feedback_store = DatabaseFeedbackStore(registry.engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if registry is not None:
+            registry.dispose()
+
+    app = FastAPI(title="nelm CDS Hooks service", version=__version__, lifespan=lifespan,
                   description="CDS Hooks 2.0 patient-view service for neuroendocrine tumour liver metastases.")
     router = create_router(settings, feedback_store=feedback_store, fetcher=fetcher, protocol=protocol, verifier=verifier)
     app.include_router(router)
@@ -48,7 +66,18 @@ def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackS
 
 
 def create_service_app() -> FastAPI:
-    """Factory for `nelm cds serve` (and `uvicorn --factory`): settings from the environment, process prepared."""
-    app = create_app()
+    """Factory for `nelm cds serve` (and `uvicorn --factory`): settings from the environment (feedback in the registry
+    database NELM_DATABASE_URL, else ./nelm.sqlite, as `nelm serve`), process prepared."""
+    settings = CdsSettings()
+    app = create_app(settings, registry=_open_registry(settings.database_url))
     prepare_process()
     return app
+
+
+def _open_registry(url: str | None) -> Registry:
+    try:
+        return open_registry(url)
+    except BadInput:
+        # Several workers starting on a new database migrate it at the same moment; the loser finds it done a moment later.
+        time.sleep(1.0)
+        return open_registry(url)

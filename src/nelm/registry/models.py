@@ -136,4 +136,22 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
+class CdsFeedback(Base):
+    """What a clinician did with a CDS Hooks card (accepted or overridden, and why), as the EHR reported it.
+    Append-only; keyed by the card's uuid, it holds no patient data."""
+
+    __tablename__ = "cds_feedback"
+    __table_args__ = (Index("ix_cds_feedback_card_uuid", "card_uuid"), Index("ix_cds_feedback_received_at", "received_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    card_uuid: Mapped[str] = mapped_column(String(200), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # accepted | overridden
+    accepted_suggestions: Mapped[list[str]] = mapped_column(Json, nullable=False)  # suggestion ids
+    override_reason: Mapped[dict[str, Any] | None] = mapped_column(Json)  # {reason: Coding, userComment}
+    outcome_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    client_iss: Mapped[str | None] = mapped_column(Text)  # issuer of the verified CDS client JWT, if one was required
+
+
 VERSIONED_TABLES = (Patient, Identifier, CaseSnapshot, Treatment, OutcomeEvent, BoardDecision)

@@ -87,13 +87,17 @@ def create_app_from_env() -> FastAPI:
 
 
 def _mount_cds_hooks(app: FastAPI) -> None:
-    """CDS Hooks discovery and services at /cds-services, from the same server (cards link to /patients/{id})."""
+    """CDS Hooks discovery and services at /cds-services, from the same server (cards link to /fhir/Patient/{id});
+    card feedback goes to the registry database, shared by every worker process."""
     try:
         from nelm.cdshooks import create_router
+        from nelm.cdshooks.feedback_db import DatabaseFeedbackStore
     except ImportError as exc:  # the CDS Hooks door is optional in a partial checkout
         log.info("CDS Hooks not mounted: %s", exc)
         return
-    app.include_router(create_router(protocol=app.state.protocol))
+    router = create_router(protocol=app.state.protocol, feedback_store=DatabaseFeedbackStore(app.state.registry.engine))
+    app.state.cds_feedback_store = router.feedback_store  # type: ignore[attr-defined]
+    app.include_router(router)
 
 
 def _wants_json(request: Request) -> bool:
