@@ -33,7 +33,7 @@ def test_discovery_hook_and_feedback_over_real_http():
         response = http.post(SERVICE, json=request_body("patient-view-pancreatic-net-after-whipple"))
         assert response.status_code == 200 and response.headers["content-type"] == "application/json"
         card = response.json()["cards"][0]
-        assert card["indicator"] == "warning" and card["links"][0]["url"] == f"{BASE_URL}/patients/net-panc-02"
+        assert card["indicator"] == "warning" and card["links"][0]["url"] == f"{BASE_URL}/fhir/Patient/net-panc-02"
         feedback = {"feedback": [{"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2024-05-06T12:00:00Z"}]}
         assert http.post(f"{SERVICE}/feedback", json=feedback).json() == {"stored": 1}
         assert store.recent()[0].card == card["uuid"]

@@ -34,7 +34,7 @@ def test_ileal_patient_gets_a_card_with_options_sources_and_the_tumour_board_lin
     assert main["indicator"] == "info"
     assert len(main["summary"]) < 140 and "NET G2 liver metastases" in main["summary"]
     assert main["source"] == {"label": "nelm NELM decision support (knowledge base " + main["source"]["label"].split("knowledge base ")[1], "url": BASE_URL}
-    assert main["links"] == [{"label": "Open the full tumour-board assessment in nelm", "url": f"{BASE_URL}/patients/net-ileal-01", "type": "absolute"}]
+    assert main["links"] == [{"label": "Open the full tumour-board assessment in nelm", "url": f"{BASE_URL}/fhir/Patient/net-ileal-01", "type": "absolute"}]
     assessment = assess_prefetch(request)
     sections = main["detail"].split("\n\n")
     for option in assessment.options:
@@ -64,7 +64,7 @@ def test_missing_data_gives_a_card_saying_what_is_missing_not_an_error(client, b
     assert missing["indicator"] == "info" and missing["summary"].startswith("nelm needs ")
     assert len(missing["summary"]) < 140
     assert "`pathology.ki67_percent`" in missing["detail"] and "LOINC 29593-1" in missing["detail"]
-    assert missing["links"][0]["url"] == f"{BASE_URL}/patients/ref-03"
+    assert missing["links"][0]["url"] == f"{BASE_URL}/fhir/Patient/ref-03"
 
 
 def test_every_card_summary_is_under_140_characters_and_every_card_has_a_source(client, body):
@@ -87,7 +87,7 @@ def test_the_spec_example_request_without_nelm_prefetch_is_fetched_from_the_fhir
     request = body("patient-view-spec-example")
     request["context"]["patientId"] = "net-ileal-01"
     cards = cards_for(client, request)
-    assert cards and cards[0]["links"][0]["url"].endswith("/patients/net-ileal-01")
+    assert cards and cards[0]["links"][0]["url"].endswith("/fhir/Patient/net-ileal-01")
     assert {r.headers["authorization"] for r in fhir.seen} == {"Bearer some-opaque-fhir-access-token"}
 
 
@@ -191,7 +191,7 @@ def test_the_card_link_follows_nelm_base_url_from_the_environment(monkeypatch, b
 
     monkeypatch.setenv("NELM_BASE_URL", "https://tumourboard.example.net/nelm")
     cards = TestClient(create_app()).post(SERVICE, json=body("patient-view-ileal-net-g2-liver-metastases")).json()["cards"]
-    assert cards[0]["links"][0]["url"] == "https://tumourboard.example.net/nelm/patients/net-ileal-01"
+    assert cards[0]["links"][0]["url"] == "https://tumourboard.example.net/nelm/fhir/Patient/net-ileal-01"
 
 
 def test_searchset_paging_is_followed_on_the_same_server_only(client, body, fhir):

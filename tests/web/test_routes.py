@@ -44,6 +44,7 @@ MATRIX = [
     ("GET", "/patients/{pseudonym}/assessment", f"/patients/{PATIENT}/assessment", None, _ok((C,)), 303),
     ("POST", "/patients/{pseudonym}/decisions", f"/patients/{PATIENT}/decisions", "decision", _ok((C,), 303), 401),
     ("GET", "/patients/{pseudonym}/decisions/{decision_id}/note.pdf", "NOTE", None, _ok((C,)), 303),
+    ("GET", "/fhir/Patient/{fhir_id}", "/fhir/Patient/not-in-registry", None, _ok((C,), 404), 303),  # the CDS card link (test_ehr_links.py)
     ("GET", "/analyses", "/analyses", None, _ok((C, R)), 303),
     ("GET", "/analyses/survival.png", "/analyses/survival.png", None, _ok((C, R)), 303),
     ("GET", "/analyses/recurrence", "/analyses/recurrence", None, _ok((C, R)), 303),

@@ -36,7 +36,8 @@ def is_safety_warning(rule_id: str) -> bool:
 def build_cards(assessment: Assessment, report: ImportReport, *, patient_id: str, base_url: str,
                 new_id: Callable[[], str] = lambda: str(uuid4())) -> list[dict[str, Any]]:
     source = {"label": f"nelm NELM decision support (knowledge base {assessment.knowledge_base_version})", "url": base_url}
-    page = {"label": "Open the full tumour-board assessment in nelm", "url": f"{base_url}/patients/{quote(patient_id, safe='')}", "type": "absolute"}
+    # The web app resolves the FHIR Patient.id to the registry patient (identifier kind "fhir"): web/routers/ehr_links.py.
+    page = {"label": "Open the full tumour-board assessment in nelm", "url": f"{base_url}/fhir/Patient/{quote(patient_id, safe='')}", "type": "absolute"}
     safety = [w for w in assessment.warnings if is_safety_warning(w.rule_id)]
     cards = [{
         "uuid": new_id(),

@@ -64,10 +64,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.model = ModelSlot(settings.model_file)
     app.state.user_cache = UserCache(settings.user_check_seconds)
 
-    from nelm.web.routers import admin, analyses, auth, cases, decisions, evidence, home, patients
+    from nelm.web.routers import admin, analyses, auth, cases, decisions, ehr_links, evidence, home, patients
     from nelm.web.api import routes as api_routes
 
-    for module in (auth, home, cases, patients, decisions, analyses, evidence, admin):
+    for module in (auth, home, cases, patients, decisions, analyses, evidence, admin, ehr_links):
         app.include_router(module.build_router())
     app.include_router(api_routes.build_router(), prefix="/api")
     _mount_cds_hooks(app)
