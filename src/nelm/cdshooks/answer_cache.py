@@ -8,10 +8,11 @@ service fetched itself are not). Bounded LRU.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections import OrderedDict
 from typing import Any
+
+import orjson
 
 
 class AnswerCache:
@@ -25,11 +26,11 @@ class AnswerCache:
     def key(prefetch: dict[str, Any], *parts: str) -> str | None:
         try:
             # Keys in the order received: an EHR serialises the same chart the same way, and a different order
-            # only costs a miss (half the time of sorting every key, on every call).
-            text = json.dumps(prefetch, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError, RecursionError):
+            # only costs a miss. orjson: json.dumps took a tenth of an unseen chart's time.
+            text = orjson.dumps(prefetch)
+        except (TypeError, orjson.JSONEncodeError):
             return None
-        digest = hashlib.sha256(text.encode())
+        digest = hashlib.sha256(text)
         for part in parts:
             digest.update(b"\x00" + part.encode())
         return digest.hexdigest()

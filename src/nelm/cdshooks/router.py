@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -50,8 +51,26 @@ _ERRORS = {400: {"model": ErrorBody, "description": "Malformed request"},
            413: {"model": ErrorBody, "description": "Request body too large"}}
 
 
+class FastJSONResponse(JSONResponse):
+    """orjson: the standard encoder took a tenth of the time of a hook call."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class StrictJSONRequest(Request):
+    """Bodies parsed by orjson: faster, and strict JSON (NaN and Infinity are not JSON and are refused, so two
+    different bodies never read as the same chart). orjson.JSONDecodeError is a json.JSONDecodeError: FastAPI
+    answers it as a body that is not JSON."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
 def error(status: int, code: str, message: str, problems: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message, "problems": problems or []}, status_code=status, headers=headers)
+    return FastJSONResponse({"error": code, "message": message, "problems": problems or []}, status_code=status, headers=headers)
 
 
 def endpoint_url(request: Request, public_url: str) -> str:
@@ -74,6 +93,7 @@ class CdsRoute(APIRoute):
         checks_client = "POST" in self.methods  # the service and its feedback; discovery stays open
 
         async def guarded(request: Request) -> Response:
+            request = StrictJSONRequest(request.scope, request.receive)
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return error(413, "too_large", f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB")
@@ -123,7 +143,7 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
 
     @router.get("/cds-services", response_model=DiscoveryResponse, summary="CDS Hooks discovery")
     async def discovery() -> JSONResponse:
-        return JSONResponse({"services": [SERVICE]})
+        return FastJSONResponse({"services": [SERVICE]})
 
     @router.post("/cds-services/{service_id}", response_model=CardsResponse, responses=_ERRORS, summary="Call a CDS service")
     async def call_service(service_id: str, body: HookRequest) -> JSONResponse:
@@ -131,7 +151,7 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
             return error(404, "unknown_service", f"no CDS service {service_id!r}; see GET /cds-services")
         cards = await patient_view(body, fetcher=fetcher, protocol=protocol, base_url=settings.base, today=datetime.now(UTC).date(), cache=cache,
                                    server_allowed=settings.fhir_server_allowed)
-        return JSONResponse({"cards": cards})
+        return FastJSONResponse({"cards": cards})
 
     @router.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=_ERRORS, summary="Card feedback")
     async def feedback(service_id: str, body: FeedbackRequest, request: Request) -> JSONResponse:
@@ -144,7 +164,7 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
                                 item.overrideReason.model_dump(mode="json", exclude_none=True) if item.overrideReason else None,
                                 item.outcomeTimestamp, now, client.iss if client else None) for item in body.feedback]
         await run_in_threadpool(store.add, items)  # a database write must not hold up hook calls on the event loop
-        return JSONResponse({"stored": len(body.feedback)})
+        return FastJSONResponse({"stored": len(body.feedback)})
 
     return router
 

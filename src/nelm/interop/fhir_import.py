@@ -83,8 +83,9 @@ def import_bundle(data: Any, *, as_of: date | None = None, as_of_source: str = "
     _settle(draft, case)
     _validate(draft, case)
     filled = {f.field for f in report.filled}
+    reported = {u.field for u in report.unfilled}
     for path in CASE_FIELDS:
-        if path not in filled and not any(u.field == path for u in report.unfilled):
+        if path not in filled and path not in reported:
             derived = path in _DERIVED_FROM_LESIONS and "liver.lesions" in filled
             report.unfilled.append(Unfilled(path, "nelm derives it from liver.lesions" if derived else unfilled_reason(path)))
     order = {path: i for i, path in enumerate(CASE_FIELDS)}
