@@ -103,12 +103,43 @@ def export_command(
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)."),
     port: int = typer.Option(8010, "--port", min=1, max=65535, help="TCP port."),
-    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (each keeps its own caches and feedback store)."),
+    db: str | None = typer.Option(None, "--db", help="Registry database URL or SQLite path where card feedback is kept "
+                                                    "(default: NELM_DATABASE_URL, else ./nelm.sqlite; as `nelm serve`)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                help="Worker processes (card feedback is shared through the database; each keeps its own answer cache)."),
 ) -> None:
     """Serve the CDS Hooks endpoints (GET /cds-services, POST /cds-services/nelm-patient-view, feedback)."""
     import uvicorn
+    from pydantic import ValidationError
 
-    typer.echo(f"nelm CDS Hooks service on http://{host}:{port}/cds-services (card links to NELM_BASE_URL)")
+    from nelm.cdshooks.app import create_app, prepare_process
+    from nelm.cdshooks.settings import CdsSettings
+    from nelm.services.assessment import BadInput
+    from nelm.services.registry import open_registry
+
+    try:
+        settings = CdsSettings()  # a broken trusted-client setting stops here, not in every worker
+    except ValidationError as exc:
+        raise fail([f"{'.'.join(map(str, e['loc'])) or 'settings'}: {str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()]) from None
+    label = "--db" if db else "NELM_DATABASE_URL" if settings.database_url else "database"
+    # Create and migrate the database once, here, before any worker starts: workers would otherwise race to migrate it.
+    try:
+        registry = open_registry(db or settings.database_url)
+    except BadInput as exc:
+        raise fail([f"{label}: {' '.join(problem.split())}" for problem in exc.problems]) from None
+    except OSError as exc:  # the SQLite file's directory cannot be created
+        raise fail(f"{label}: {db or settings.database_url}: cannot create the database file ({exc.strerror}: {exc.filename})") from None
+    url = registry.engine.url
+    typer.echo(f"nelm CDS Hooks service on http://{host}:{port}/cds-services (card links to {settings.base}; "
+               f"feedback in {url.render_as_string(hide_password=True)})")
+    if workers == 1:
+        app = create_app(settings, registry=registry)  # the app disposes of the registry when the server stops
+        prepare_process()
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    registry.dispose()
+    # Worker processes build their own app from the environment (create_service_app): hand them the same database.
+    os.environ["NELM_DATABASE_URL"] = url.render_as_string(hide_password=False)
     uvicorn.run("nelm.cdshooks.app:create_service_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
