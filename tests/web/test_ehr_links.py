@@ -46,12 +46,13 @@ def test_a_patient_not_in_the_registry_gets_a_page_saying_so_and_how_to_add_them
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
     text = response.text
     assert "Not in this centre" in text and "not-registered-42" in text
-    assert 'href="/patients/new"' in text and "identifier.fhir" in text and '"fhir": "not-registered-42"' in text
+    assert 'href="/patients/new?fhir_id=not-registered-42"' in text and "identifier.fhir" in text and '"fhir": "not-registered-42"' in text
 
 
 def test_an_id_that_is_not_a_fhir_id_is_simply_not_found(clinician):
     response = clinician.get("/fhir/Patient/" + "x" * 65)
     assert response.status_code == 404 and "Not in this centre" in response.text
+    assert "/patients/new?fhir_id=" not in response.text and "is not a FHIR Patient id" in response.text
 
 
 def test_two_registry_patients_with_the_same_fhir_id_are_listed_not_guessed(clinician, linked):

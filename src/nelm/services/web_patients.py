@@ -8,6 +8,7 @@ could link back to a person except the registry pseudonym.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -263,6 +264,32 @@ def new_patient_record(pseudonym: str, diagnosis_date: str, sex: str | None, ide
     """A registry import record for a patient entered in the web form (validated by the registry's import)."""
     return {"patient_id": pseudonym.strip(), "diagnosis_date": diagnosis_date.strip() or None, "sex": sex or None,
             "synthetic": False, "identifiers": {k: v.strip() for k, v in identifiers.items() if v and v.strip()}}
+
+
+# The identifier kind that holds a patient's FHIR Patient.id on the EHR's FHIR server (registry import:
+# "identifiers": {"fhir": "<id>"}, CSV column identifier.fhir); EHR card links (/fhir/Patient/{id}) are resolved by it.
+FHIR_IDENTIFIER_KIND = "fhir"
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR R4 id datatype
+
+
+def pseudonyms_for_fhir_id(session: Session, fhir_id: str, limit: int = 20) -> list[str]:
+    query = (select(Patient.pseudonym).join(Identifier, Identifier.patient_id == Patient.id)
+             .where(Identifier.kind == FHIR_IDENTIFIER_KIND, Identifier.value == fhir_id).order_by(Patient.pseudonym).limit(limit))
+    return list(session.scalars(query))
+
+
+def fhir_id_problems(session: Session, fhir_id: str) -> list[str]:
+    """Why this FHIR Patient.id cannot be recorded for a new patient: not a FHIR id (a link could never carry it), or
+    already another patient's (the link would find two patients and open neither)."""
+    fhir_id = fhir_id.strip()
+    if not fhir_id:
+        return []
+    field = f"identifiers.{FHIR_IDENTIFIER_KIND}"
+    if not FHIR_ID.match(fhir_id):
+        return [f"{field}: {fhir_id[:80]!r} is not a FHIR Patient id (1 to 64 letters, digits, '-' or '.')"]
+    if taken := pseudonyms_for_fhir_id(session, fhir_id):
+        return [f"{field}: FHIR Patient id {fhir_id!r} is already recorded for registry patient {', '.join(taken)}"]
+    return []
 
 
 def registry_counts(session: Session) -> dict[str, int]:

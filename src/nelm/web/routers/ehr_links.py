@@ -6,28 +6,14 @@ is not in this centre's registry and how to add them. Clinicians only, as the pa
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from nelm.registry.models import Identifier, Patient
+from nelm.services.web_patients import FHIR_ID, FHIR_IDENTIFIER_KIND, pseudonyms_for_fhir_id
 from nelm.web.api.deps import Clinician, SessionDep
 from nelm.web.templating import page
-
-# The identifier kind that holds a patient's FHIR Patient.id on the EHR's FHIR server (registry import:
-# "identifiers": {"fhir": "<id>"}, CSV column identifier.fhir).
-FHIR_IDENTIFIER_KIND = "fhir"
-FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-
-
-def pseudonyms_for_fhir_id(session: Session, fhir_id: str, limit: int = 20) -> list[str]:
-    query = (select(Patient.pseudonym).join(Identifier, Identifier.patient_id == Patient.id)
-             .where(Identifier.kind == FHIR_IDENTIFIER_KIND, Identifier.value == fhir_id).order_by(Patient.pseudonym).limit(limit))
-    return list(session.scalars(query))
 
 
 def build_router() -> APIRouter:
@@ -38,7 +24,8 @@ def build_router() -> APIRouter:
         found = pseudonyms_for_fhir_id(db, fhir_id) if FHIR_ID.match(fhir_id) else []
         if len(found) == 1:
             return RedirectResponse(f"/patients/{quote(found[0], safe='')}", status_code=303)
-        context = {"fhir_id": fhir_id, "kind": FHIR_IDENTIFIER_KIND, "found": found}
+        # A valid id that no patient carries: the page links to the new-patient form with the id filled in.
+        context = {"fhir_id": fhir_id, "kind": FHIR_IDENTIFIER_KIND, "found": found, "addable": bool(FHIR_ID.match(fhir_id))}
         return page(request, "fhir_patient.html", context, status_code=409 if found else 404)
 
     return router

@@ -12,13 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from nelm.registry.records import MODALITIES, SEXES
+from nelm.registry.records import MODALITIES, SEXES, parse_record
 from nelm.services.assessment import BadInput
 from nelm.services.registry import ImportRejected, import_records
 from nelm.services.web_patients import (
     patient_header,
+    FHIR_IDENTIFIER_KIND,
     VITAL_FILTERS,
     PatientFilters,
+    fhir_id_problems,
     latest_case,
     new_patient_record,
     patient_detail,
@@ -60,23 +62,29 @@ def build_router() -> APIRouter:
         return page(request, template, context)
 
     @router.get("/patients/new")
-    def new_patient_form(request: Request, user: Clinician) -> Response:
-        return page(request, "patient_new.html", {"values": {}, "problems": [], "sexes": sorted(SEXES)})
+    def new_patient_form(request: Request, user: Clinician, fhir_id: str = "") -> Response:
+        # ?fhir_id= comes from the "not in this centre's registry" page of an EHR card link (/fhir/Patient/{id}).
+        return page(request, "patient_new.html", {"values": {"fhir_id": fhir_id.strip()}, "problems": [], "sexes": sorted(SEXES)})
 
     @router.post("/patients")
-    def create_patient(request: Request, user: Clinician, pseudonym: Annotated[str, Form()] = "",
+    def create_patient(request: Request, user: Clinician, db: SessionDep, pseudonym: Annotated[str, Form()] = "",
                        diagnosis_date: Annotated[str, Form()] = "", sex: Annotated[str, Form()] = "",
                        name: Annotated[str, Form()] = "", mrn: Annotated[str, Form()] = "",
-                       birth_date: Annotated[str, Form()] = "") -> Response:
-        values = {"pseudonym": pseudonym, "diagnosis_date": diagnosis_date, "sex": sex, "name": name, "mrn": mrn, "birth_date": birth_date}
-        record = new_patient_record(pseudonym, diagnosis_date, sex, {"name": name, "mrn": mrn, "birth_date": birth_date})
+                       birth_date: Annotated[str, Form()] = "", fhir_id: Annotated[str, Form()] = "") -> Response:
+        values = {"pseudonym": pseudonym, "diagnosis_date": diagnosis_date, "sex": sex, "name": name, "mrn": mrn, "birth_date": birth_date,
+                  "fhir_id": fhir_id}
+        record = new_patient_record(pseudonym, diagnosis_date, sex, {"name": name, "mrn": mrn, "birth_date": birth_date,
+                                                                     FHIR_IDENTIFIER_KIND: fhir_id})
         problems = [] if not pseudonym.strip() or URL_SAFE_ID.match(pseudonym.strip()) else [
             "patient_id: letters, digits, '.', '_' or '-' only (the registry id appears in web addresses)"]
-        try:
-            if not problems:
+        problems += fhir_id_problems(db, fhir_id)
+        if problems:
+            problems += parse_record(record)[1]  # the registry's own checks too, so that every problem shows at once
+        else:
+            try:
                 import_records(request.app.state.registry, [record], actor=user.username)
-        except ImportRejected as exc:
-            problems = [p.split(": ", 1)[1] if p.startswith("record 1: ") else p for p in exc.problems]
+            except ImportRejected as exc:
+                problems = [p.split(": ", 1)[1] if p.startswith("record 1: ") else p for p in exc.problems]
         if problems:
             return page(request, "patient_new.html", {"values": values, "problems": problems, "sexes": sorted(SEXES)}, status_code=422)
         return RedirectResponse(f"/patients/{record['patient_id']}/case", status_code=303)
