@@ -125,10 +125,8 @@ def serve_command(
     # Create and migrate the database once, here, before any worker starts: workers would otherwise race to migrate it.
     try:
         registry = open_registry(db or settings.database_url)
-    except BadInput as exc:
-        raise fail([f"{label}: {' '.join(problem.split())}" for problem in exc.problems]) from None
-    except OSError as exc:  # the SQLite file's directory cannot be created
-        raise fail(f"{label}: {db or settings.database_url}: cannot create the database file ({exc.strerror}: {exc.filename})") from None
+    except BadInput as exc:  # one line each (open_registry joins multi-line driver messages, hides passwords)
+        raise fail([f"{label}: {problem}" for problem in exc.problems]) from None
     url = registry.engine.url
     typer.echo(f"nelm CDS Hooks service on http://{host}:{port}/cds-services (card links to {settings.base}; "
                f"feedback in {url.render_as_string(hide_password=True)})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,18 @@ class DatabaseUrlError(ValueError):
     pass
 
 
+class DatabasePathError(DatabaseUrlError):
+    """The SQLite file's directory cannot be created (no such parent, no permission, a file in the way)."""
+
+
+def shown_url(url: str) -> str:
+    """The URL as messages may print it: the password replaced by ***, even when the URL does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
 def resolve_url(url: str | None = None) -> str:
     """--db, else NELM_DATABASE_URL, else ./nelm.sqlite. A bare path means a SQLite file."""
     url = url or os.environ.get(ENV_VAR) or DEFAULT_URL
@@ -27,11 +40,11 @@ def resolve_url(url: str | None = None) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise DatabaseUrlError(f"database URL {url!r} is not valid: {exc}") from None
+        raise DatabaseUrlError(f"database URL {shown_url(url)!r} is not valid: {exc}") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     elif parsed.get_backend_name() not in {"sqlite", "postgresql"}:
-        raise DatabaseUrlError(f"database URL {url!r}: nelm supports sqlite and postgresql")
+        raise DatabaseUrlError(f"database URL {shown_url(url)!r}: nelm supports sqlite and postgresql")
     return url
 
 
@@ -49,7 +62,10 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)  # "created on first use"
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)  # "created on first use"
+            except OSError as exc:
+                raise DatabasePathError(f"database {path}: cannot create the database file ({exc.strerror}: {exc.filename})") from None
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

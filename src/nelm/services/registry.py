@@ -27,7 +27,7 @@ from nelm.case.model import CASE_SCHEMA_VERSION
 from nelm.registry import bulk, migrate
 from nelm.registry.audit import default_actor, row_dict
 from nelm.registry.csv_format import csv_path, header_for, record_to_row, row_to_record
-from nelm.registry.database import DatabaseUrlError, Registry, make_engine, resolve_url
+from nelm.registry.database import DatabaseUrlError, Registry, make_engine, resolve_url, shown_url
 from nelm.registry.deidentify import deidentify_record
 from nelm.registry.models import BoardDecision, CaseSnapshot, Identifier, OutcomeEvent, Patient, Treatment
 from nelm.registry.records import PatientRecord, parse_record
@@ -71,14 +71,20 @@ def open_registry(url: str | None = None) -> Registry:
     """Engine for the URL (--db, NELM_DATABASE_URL or ./nelm.sqlite), schema brought to the newest revision."""
     try:
         engine = make_engine(url)
-    except DatabaseUrlError as exc:
+    except DatabaseUrlError as exc:  # also the SQLite file's directory that cannot be created
         raise BadInput([str(exc)]) from None
     try:
         migrate.upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise BadInput([f"database {resolve_url(url)}: cannot open or migrate: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"]) from None
+        raise BadInput([database_problem(url, exc, "cannot open or migrate: ")]) from None
     return Registry(engine)
+
+
+def database_problem(url: str | None, exc: SQLAlchemyError, what: str = "") -> str:
+    """One line for a failed open or migration: password hidden, the driver's multi-line message (psycopg) joined."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return f"database {shown_url(resolve_url(url))}: {what}{exc.__class__.__name__}: {reason}"
 
 
 def init_database(url: str | None = None) -> dict[str, Any]:
@@ -89,7 +95,7 @@ def init_database(url: str | None = None) -> dict[str, Any]:
     try:
         before, after = migrate.upgrade(engine)
     except SQLAlchemyError as exc:
-        raise BadInput([f"database {resolve_url(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"]) from None
+        raise BadInput([database_problem(url, exc)]) from None
     finally:
         engine.dispose()
     return {"url": engine.url.render_as_string(hide_password=True), "revision_before": before, "revision": after,
