@@ -82,9 +82,11 @@ def fhir() -> FakeFhirServer:
     return FakeFhirServer(bundle("ileal-net-g2-liver-metastases"), "net-ileal-01")
 
 
-@pytest.fixture
-def client(settings, store, fhir) -> TestClient:
-    app = create_app(settings, feedback_store=store, fetcher=FhirFetcher(transport=fhir.transport()))
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+def client(request, settings, store, fhir) -> TestClient:
+    """The service as `nelm cds serve` runs it (hook calls answered in front of FastAPI) and as the web app mounts
+    it (through the FastAPI route): every test of the hook holds for both doors."""
+    app = create_app(settings, feedback_store=store, fetcher=FhirFetcher(transport=fhir.transport()), fast_path=request.param)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -53,12 +53,23 @@ class JwksServer:
         return httpx.MockTransport(handle)
 
 
+DOOR = {"fast_path": True}
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["fast-path", "fastapi-route"])
+def door(request):
+    """Every client check holds for the hook as `nelm cds serve` answers it and through the FastAPI route."""
+    DOOR["fast_path"] = request.param
+    yield request.param
+    DOOR["fast_path"] = True
+
+
 def app_client(clients: list[TrustedClient], *, server: JwksServer | None = None, store=None, required: bool | None = None,
                settings: CdsSettings | None = None, **verifier_options) -> TestClient:
     jwks_cache = JwksCache(transport=server.transport() if server else None, min_refresh=verifier_options.pop("min_refresh", 0.0))
     verifier = ClientVerifier(clients, required=bool(clients) if required is None else required, jwks=jwks_cache, **verifier_options)
     app = create_app(settings or CdsSettings(base_url=BASE_URL), feedback_store=store if store is not None else InMemoryFeedbackStore(),
-                     verifier=verifier)
+                     verifier=verifier, fast_path=DOOR["fast_path"])
     return TestClient(app, raise_server_exceptions=False)
 
 
@@ -316,7 +327,7 @@ def test_behind_a_mount_the_audience_includes_the_mount_path(es384):
 
     outer = FastAPI()
     verifier = ClientVerifier([inline(es384)], required=True)
-    outer.mount("/ehr", create_app(CdsSettings(base_url=BASE_URL), verifier=verifier))
+    outer.mount("/ehr", create_app(CdsSettings(base_url=BASE_URL), verifier=verifier, fast_path=DOOR["fast_path"]))
     client = TestClient(outer, raise_server_exceptions=False)
     body = request_body("patient-view-ileal-net-g2-liver-metastases")
     assert client.post(f"/ehr{SERVICE}", json=body, headers=bearer(es384.token(f"http://testserver/ehr{SERVICE}"))).status_code == 200

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from nelm import __version__
 from nelm.cdshooks.client_auth import ClientVerifier
+from nelm.cdshooks.fast_path import HookFastPath
 from nelm.cdshooks.feedback import FeedbackStore
 from nelm.cdshooks.feedback_db import DatabaseFeedbackStore
 from nelm.cdshooks.fhir_client import FhirFetcher
@@ -41,9 +42,10 @@ def prepare_process() -> None:
 
 def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackStore | None = None,
                fetcher: FhirFetcher | None = None, protocol: Protocol = DEFAULT_PROTOCOL,
-               verifier: ClientVerifier | None = None, registry: Registry | None = None) -> FastAPI:
+               verifier: ClientVerifier | None = None, registry: Registry | None = None, fast_path: bool = True) -> FastAPI:
     """`registry`: card feedback goes to its database (and the app disposes of its engine at shutdown); without it
-    and without `feedback_store`, feedback is kept in this process's memory."""
+    and without `feedback_store`, feedback is kept in this process's memory. `fast_path`: patient-view calls are
+    answered in front of FastAPI (fast_path.py); off, they go through the FastAPI route (same answers, slower)."""
     if feedback_store is None and registry is not None:
         feedback_store = DatabaseFeedbackStore(registry.engine)
 
@@ -62,6 +64,8 @@ def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackS
     # Browser-based CDS clients (the CDS Hooks sandbox, SMART launchers) call services cross-origin.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type"])
+    if fast_path:
+        app.add_middleware(HookFastPath, hook=router.hook_call)  # type: ignore[attr-defined]  # outermost: added last
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
@@ -128,7 +129,8 @@ def _why(option: Option) -> str:
     return " ".join(parts) + (f" (+{more} more)" if more > 0 else "")
 
 
-def _sources(citations: Any) -> str:
+@lru_cache(maxsize=1024)
+def _sources(citations: tuple[Any, ...]) -> str:  # cached: a few hundred citation tuples recur in every card
     names = []
     for citation in citations:
         source = SOURCES.get(citation.source)

@@ -19,20 +19,18 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from nelm.case.validation import format_loc
 from nelm.cdshooks.answer_cache import AnswerCache
 from nelm.cdshooks.client_auth import ClientRefused, ClientVerifier, JwksCache, ReplayGuard
+from nelm.cdshooks.hook_call import MAX_BODY_BYTES, Answer, HookCall, error_body, failed, invalid_request, refused, too_large
 from nelm.cdshooks.feedback import FeedbackStore, InMemoryFeedbackStore, StoredFeedback
 from nelm.cdshooks.fhir_client import FhirFetcher
 from nelm.cdshooks.models import CardsResponse, DiscoveryResponse, ErrorBody, FeedbackRequest, FeedbackResponse, HookRequest
 from nelm.cdshooks.prefetch import PREFETCH, SERVICE_ID
-from nelm.cdshooks.service import HookError, patient_view
+from nelm.cdshooks.service import HookError
 from nelm.cdshooks.settings import CdsSettings
 from nelm.knowledge.protocol import DEFAULT_PROTOCOL, Protocol
 
 log = logging.getLogger("nelm.cdshooks")
-
-MAX_BODY_BYTES = 20 * 1024 * 1024
 
 SERVICE = {
     "hook": "patient-view",
@@ -70,23 +68,19 @@ class StrictJSONRequest(Request):
 
 
 def error(status: int, code: str, message: str, problems: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return FastJSONResponse({"error": code, "message": message, "problems": problems or []}, status_code=status, headers=headers)
+    return FastJSONResponse(error_body(code, message, problems), status_code=status, headers=headers)
 
 
-def endpoint_url(request: Request, public_url: str) -> str:
-    """The URL the client called, which its JWT's aud must name. Behind a proxy the server sees another scheme and
-    host: NELM_CDS_PUBLIC_URL gives the public ones (and stops a forged Host header from choosing the audience)."""
-    if public_url:
-        return public_url.rstrip("/") + request.url.path
-    return str(request.url.replace(query="", fragment=""))
+def respond(answer: Answer) -> JSONResponse:
+    status, body, headers = answer
+    return FastJSONResponse(body, status_code=status, headers=headers or None)
 
 
 class CdsRoute(APIRoute):
     """Checks the CDS client (POST endpoints) before reading the body; turns validation errors into 400 and any
-    other failure into a JSON 500 without a traceback."""
+    other failure into a JSON 500 without a traceback (the same answers as hook_call gives the fast path)."""
 
-    verifier: ClientVerifier | None = None  # set per router by create_router
-    public_url: str = ""
+    hook: HookCall | None = None  # set per router by create_router
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -96,25 +90,23 @@ class CdsRoute(APIRoute):
             request = StrictJSONRequest(request.scope, request.receive)
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-                return error(413, "too_large", f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB")
+                return respond(too_large())
             try:
-                if checks_client and self.verifier is not None:
-                    request.state.cds_client = await self.verifier.verify(request.headers.get("authorization"),
-                                                                          endpoint_url(request, self.public_url))
+                if checks_client and self.hook is not None:
+                    seen = str(request.url.replace(query="", fragment=""))
+                    request.state.cds_client = await self.hook.check_client(request.headers.get("authorization"),
+                                                                            self.hook.endpoint_url(seen, request.url.path))
                 return await handler(request)
             except ClientRefused as exc:
-                headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {"Retry-After": "5"}
-                return error(exc.status, exc.error, exc.message, [exc.message], headers=headers)
+                return respond(refused(exc))
             except RequestValidationError as exc:
-                problems = [f"{format_loc(tuple(str(p) if not isinstance(p, int) else p for p in e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()]
-                return error(400, "bad_request", "the request body is not a valid CDS Hooks request", problems[:50])
+                return respond(invalid_request(list(exc.errors())))
             except HookError as exc:
                 return error(exc.status, exc.error, exc.message, exc.problems)
             except HTTPException as exc:  # e.g. a body that is not UTF-8: FastAPI gives up before validation
                 return error(exc.status_code, "bad_request" if exc.status_code == 400 else "http_error", str(exc.detail))
             except Exception:  # noqa: BLE001 - the client gets a plain 500, the log gets the traceback
-                log.exception("CDS Hooks request failed")
-                return error(500, "internal_error", "the service failed; the error is logged")
+                return respond(failed())
 
         return guarded
 
@@ -133,11 +125,12 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
     store = feedback_store if feedback_store is not None else InMemoryFeedbackStore()
     fetcher = fetcher or FhirFetcher(settings.fhir_timeout_seconds, settings.fhir_max_pages)
     verifier = verifier or client_verifier(settings)
-    cache = AnswerCache(settings.answer_cache_size)
-    route_class = type("CdsRoute", (CdsRoute,), {"verifier": verifier, "public_url": settings.cds_public_url})
+    hook = HookCall(settings, verifier, fetcher, protocol, AnswerCache(settings.answer_cache_size))
+    route_class = type("CdsRoute", (CdsRoute,), {"hook": hook})
     router = APIRouter(route_class=route_class, tags=["CDS Hooks"])
     router.feedback_store = store  # type: ignore[attr-defined]  # for the door that mounts it (and tests)
-    router.answer_cache = cache  # type: ignore[attr-defined]
+    router.answer_cache = hook.cache  # type: ignore[attr-defined]
+    router.hook_call = hook  # type: ignore[attr-defined]  # for the fast path in front of the standalone app
     router.client_verifier = verifier  # type: ignore[attr-defined]
     _warn_if_open(verifier, settings)
 
@@ -147,11 +140,7 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
 
     @router.post("/cds-services/{service_id}", response_model=CardsResponse, responses=_ERRORS, summary="Call a CDS service")
     async def call_service(service_id: str, body: HookRequest) -> JSONResponse:
-        if service_id != SERVICE_ID:
-            return error(404, "unknown_service", f"no CDS service {service_id!r}; see GET /cds-services")
-        cards = await patient_view(body, fetcher=fetcher, protocol=protocol, base_url=settings.base, today=datetime.now(UTC).date(), cache=cache,
-                                   server_allowed=settings.fhir_server_allowed)
-        return FastJSONResponse({"cards": cards})
+        return respond(await hook.answer(body, service_id))
 
     @router.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=_ERRORS, summary="Card feedback")
     async def feedback(service_id: str, body: FeedbackRequest, request: Request) -> JSONResponse:

@@ -70,7 +70,7 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
     if not (result.report.neuroendocrine_neoplasm or result.report.liver_metastases):
         cards: list[dict[str, Any]] = []  # no neuroendocrine neoplasm in this chart: nelm has nothing to say
     else:
-        check = check_case_data(result.case)
+        check = result.check or check_case_data(result.case)
         assessment = assess_checked(check, protocol, robustness=False, evidence=False)
         cards = build_cards(assessment, result.report, patient_id=patient_id, base_url=base_url, new_id=new_id)
     if key is not None and cache is not None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from nelm.case.validation import check_case_data
+from nelm.case.validation import CaseCheck, check_case_data
 from nelm.interop.bundle_reader import BadBundle, BundleContent, Entry, read_bundle
-from nelm.interop.fhir_values import completed_years, date_range
+from nelm.interop.fhir_values import completed_years, date_range, element
 from nelm.interop.import_draft import Draft
 from nelm.interop.import_report import CASE_FIELDS, Filled, Ignored, ImportReport, Unfilled, unfilled_reason
 from nelm.interop.read_conditions import read_condition
@@ -36,6 +36,7 @@ _USED_BY_REFERENCE = {"BodyStructure", "Medication"}
 class ImportResult:
     case: dict[str, Any]
     report: ImportReport
+    check: CaseCheck | None = None  # the case checks the case passed (ok), for callers that assess it next
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case, "report": self.report.to_dict()}
@@ -81,7 +82,7 @@ def import_bundle(data: Any, *, as_of: date | None = None, as_of_source: str = "
             draft.ignore(entry.label, f"{kind} is not used by the nelm case")
 
     _settle(draft, case)
-    _validate(draft, case)
+    check = _validate(draft, case)
     filled = {f.field for f in report.filled}
     reported = {u.field for u in report.unfilled}
     for path in CASE_FIELDS:
@@ -90,7 +91,7 @@ def import_bundle(data: Any, *, as_of: date | None = None, as_of_source: str = "
             report.unfilled.append(Unfilled(path, "nelm derives it from liver.lesions" if derived else unfilled_reason(path)))
     order = {path: i for i, path in enumerate(CASE_FIELDS)}
     report.unfilled.sort(key=lambda u: order.get(u.field, len(order)))
-    return ImportResult(case, report)
+    return ImportResult(case, report, check)
 
 
 _DERIVED_FROM_LESIONS = {"liver.lesion_count", "liver.largest_lesion_mm"}
@@ -118,7 +119,7 @@ def _choose_patient(draft: Draft, patient_id: str | None) -> Entry | None:
 
 
 def _belongs_to_patient(draft: Draft, resource: Any) -> bool:
-    subject = getattr(resource, "subject", None) or getattr(resource, "patient", None)
+    subject = element(resource, "subject") or element(resource, "patient")
     reference = getattr(subject, "reference", None)
     if not reference or not draft.patient_refs:
         return True  # no subject, or no patient to compare with: cannot tell, so keep it
@@ -164,7 +165,7 @@ def _referenced_labels(content: BundleContent) -> set[str]:
     out = set()
     for entry in content.entries:
         resource = entry.resource
-        for reference in [*(getattr(resource, "focus", None) or []), getattr(resource, "medicationReference", None)]:
+        for reference in [*(element(resource, "focus") or []), element(resource, "medicationReference")]:
             target = content.resolve(reference) if reference is not None else None
             if target is not None:
                 out.add(target.label)
@@ -275,12 +276,12 @@ def _settle_resections(draft: Draft, case: dict[str, Any], primary_site: str | N
             draft.ignore(resection.source, f"resection of the {'/'.join(sorted(resection.organs))}, which is not the recorded primary site")
 
 
-def _validate(draft: Draft, case: dict[str, Any]) -> None:
+def _validate(draft: Draft, case: dict[str, Any]) -> CaseCheck:
     """Whatever the sender wrote, the case must pass nelm's own checks: drop a field that does not."""
     for _ in range(10):
         check = check_case_data(case)
         if check.ok:
-            return
+            return check
         for problem in check.errors:
             path = problem.path.split("[")[0] or "(case)"
             _drop(case, path)
