@@ -4,6 +4,7 @@ card feedback lands in it; a bad --db is one clear line and exit 2, with no serv
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from nelm.cdshooks import app as cds_app_module
+from nelm.cdshooks import serve
 from nelm.cli.main import app as cli
 from nelm.registry import migrate
 from nelm.registry.models import CdsFeedback
@@ -87,13 +89,30 @@ def test_cds_serve_with_several_workers_migrates_first_then_hands_the_database_t
     def fake_run(app, **options):
         seen.append((app, options, revision_and_feedback_rows(database)[0]))  # the schema must exist before workers start
 
+    def fake_workers(host, port, workers):
+        seen.append((serve.APP, {"host": host, "port": port, "workers": workers, "factory": True}, revision_and_feedback_rows(database)[0]))
+
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    result = runner.invoke(cli, ["cds", "serve", "--db", str(database), "--workers", "2"])
+    monkeypatch.setattr(serve, "run_workers", fake_workers)
+    result = runner.invoke(cli, ["cds", "serve", "--db", str(database), "--workers", "2", "--port", str(free_port())])
     assert result.exit_code == 0, result.output
     [(app, options, revision)] = seen
     assert app == "nelm.cdshooks.app:create_service_app" and options["factory"] is True and options["workers"] == 2
     assert revision == migrate.head_revision()
     assert environment["NELM_DATABASE_URL"] == f"sqlite:///{database}"
+
+
+def test_cds_serve_with_several_workers_refuses_a_port_already_in_use_with_one_line(monkeypatch, tmp_path):
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    monkeypatch.setattr(serve, "run_workers", lambda *args: pytest.fail("no worker may start"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["cds", "serve", "--db", str(tmp_path / "r.sqlite"), "--workers", "2", "--port", str(port)])
+    if not serve.balanced_workers_available():
+        pytest.skip("SO_REUSEPORT workers are Linux only")
+    assert result.exit_code == 2 and "cannot listen there" in result.output and "Traceback" not in result.output
 
 
 def test_cds_serve_help_says_feedback_is_shared_through_the_database():

@@ -16,6 +16,8 @@ from rich.table import Table
 
 from nelm.cli.errors import fail
 
+DEFAULT_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)))) if hasattr(os, "sched_getaffinity") else max(1, min(4, os.cpu_count() or 1))
+
 fhir_app = typer.Typer(name="fhir", help="FHIR R4 / mCODE: import a patient bundle as a case, export an assessment.", no_args_is_help=True)
 cds_app = typer.Typer(name="cds", help="CDS Hooks 2.0 service (patient-view) for EHRs.", no_args_is_help=True)
 
@@ -105,8 +107,9 @@ def serve_command(
     port: int = typer.Option(8010, "--port", min=1, max=65535, help="TCP port."),
     db: str | None = typer.Option(None, "--db", help="Registry database URL or SQLite path where card feedback is kept "
                                                     "(default: NELM_DATABASE_URL, else ./nelm.sqlite; as `nelm serve`)."),
-    workers: int = typer.Option(1, "--workers", min=1, max=64,
-                                help="Worker processes (card feedback is shared through the database; each keeps its own answer cache)."),
+    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", min=1, max=64,
+                                help="Worker processes (default: one per CPU core, at most 4). Feedback is shared through the database; "
+                                     "on Linux each worker has its own socket, so connections spread evenly."),
 ) -> None:
     """Serve the CDS Hooks endpoints (GET /cds-services, POST /cds-services/nelm-patient-view, feedback)."""
     import uvicorn
@@ -138,7 +141,16 @@ def serve_command(
     registry.dispose()
     # Worker processes build their own app from the environment (create_service_app): hand them the same database.
     os.environ["NELM_DATABASE_URL"] = url.render_as_string(hide_password=False)
-    uvicorn.run("nelm.cdshooks.app:create_service_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    from nelm.cdshooks import serve
+
+    if not serve.balanced_workers_available():
+        uvicorn.run(serve.APP, factory=True, host=host, port=port, workers=workers, log_level="warning")
+        return
+    try:
+        serve.check_port(host, port)
+    except OSError as exc:
+        raise fail(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
+    serve.run_workers(host, port, workers)  # each worker its own socket: connections spread evenly (serve.py)
 
 
 def _read_json(path: Path) -> Any:
