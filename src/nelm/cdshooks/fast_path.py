@@ -48,7 +48,7 @@ class HookFastPath:
             request = Request(scope)
             try:
                 await self.hook.check_client(headers.get("authorization"),
-                                             self.hook.endpoint_url(str(request.url.replace(query="", fragment="")), request.url.path))
+                                             lambda: self.hook.endpoint_url(str(request.url.replace(query="", fragment="")), request.url.path))
             except ClientRefused as exc:
                 return refused(exc)
             body = await _read_body(receive)

@@ -8,6 +8,7 @@ check, parsing, errors, cards) is decided here, once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -87,8 +88,11 @@ class HookCall:
         public = self.settings.cds_public_url
         return public.rstrip("/") + path if public else seen_url
 
-    async def check_client(self, authorization: str | None, endpoint_url: str) -> VerifiedClient | None:
-        return await self.verifier.verify(authorization, endpoint_url)
+    async def check_client(self, authorization: str | None, endpoint_url: Callable[[], str]) -> VerifiedClient | None:
+        """`endpoint_url` is called only when a token is checked (an open service needs no URL)."""
+        if self.verifier.open:
+            return None
+        return await self.verifier.verify(authorization, endpoint_url())
 
     async def answer(self, request: HookRequest, service_id: str) -> Answer:
         """Cards for a parsed, valid request; HookError becomes its status (400, 412)."""

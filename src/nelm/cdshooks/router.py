@@ -93,9 +93,10 @@ class CdsRoute(APIRoute):
                 return respond(too_large())
             try:
                 if checks_client and self.hook is not None:
-                    seen = str(request.url.replace(query="", fragment=""))
-                    request.state.cds_client = await self.hook.check_client(request.headers.get("authorization"),
-                                                                            self.hook.endpoint_url(seen, request.url.path))
+                    hook = self.hook
+                    request.state.cds_client = await hook.check_client(
+                        request.headers.get("authorization"),
+                        lambda: hook.endpoint_url(str(request.url.replace(query="", fragment="")), request.url.path))
                 return await handler(request)
             except ClientRefused as exc:
                 return respond(refused(exc))

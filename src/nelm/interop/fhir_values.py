@@ -28,8 +28,10 @@ def norm_code(code: str | None) -> str:
 def codings(concepts: Any) -> list[tuple[str, str, str]]:
     """(system, code, display) of every coding of one CodeableConcept or a list of them."""
     out = []
-    for concept in _as_list(concepts):
-        for coding in getattr(concept, "coding", None) or []:
+    for concept in concepts if isinstance(concepts, list | tuple) else (concepts,):
+        if concept is None:
+            continue
+        for coding in getattr(concept, "coding", None) or ():
             out.append((coding.system or "", coding.code or "", coding.display or ""))
     return out
 
@@ -155,14 +157,18 @@ def sort_key(value: Any) -> str:
     return str(value) if value else ""
 
 
+_TIMES = ("effectiveDateTime", "performedDateTime", "occurrenceDateTime", "recordedDate", "onsetDateTime", "authoredOn", "issued", "dateAsserted")
+
+
 def when(resource: Any) -> str:
     """The clinically relevant time of an Observation, Procedure, Condition or medication record."""
-    for name in ("effectiveDateTime", "performedDateTime", "occurrenceDateTime", "recordedDate", "onsetDateTime", "authoredOn", "issued", "dateAsserted"):
-        value = element(resource, name)
+    elements = getattr(resource, "__dict__", {})
+    for name in _TIMES:
+        value = elements.get(name)
         if value:
             return sort_key(value)
     for name in ("effectivePeriod", "performedPeriod"):
-        period = element(resource, name)
+        period = elements.get(name)
         if period is not None and (period.end or period.start):
             return sort_key(period.end or period.start)
     return ""
