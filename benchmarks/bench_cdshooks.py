@@ -33,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -52,12 +54,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int | None, database: Path) -> tuple[subprocess.Popen, int]:
+def start_server(port: int, workers: int | None, database: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
     """`nelm cds serve` as an operator runs it; returns once every worker listens (each has its own socket)."""
     command = [sys.executable, "-m", "nelm.cli.main", "cds", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(database)]
     if workers is not None:
         command += ["--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         listening = listening_sockets(port)
@@ -129,6 +131,44 @@ def unique_version(template: bytes, n: int) -> bytes:
             .replace(b'"KI67"', f"{1 + (n * 7) % 60}".encode()))
 
 
+TOKENS: Iterator[str] | None = None  # signed client JWTs, one per call (--jwt), made before the measured runs
+
+
+def client_key(alg: str) -> tuple[Any, dict[str, Any]]:
+    """A CDS client's key pair and its JWK Set (the EHR's side of "Trusting CDS Clients")."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+    private = ec.generate_private_key(ec.SECP384R1()) if alg == "ES384" else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    algorithm = ECAlgorithm if alg == "ES384" else RSAAlgorithm
+    return private, {"keys": [{**algorithm.to_jwk(private.public_key(), as_dict=True), "kid": "bench", "alg": alg, "use": "sig"}]}
+
+
+def signed_tokens(private: Any, alg: str, aud: str, count: int) -> list[str]:
+    """Tokens signed in advance: the EHR signs on its own machine, so signing must not eat the server's CPU here."""
+    import uuid
+
+    import jwt
+
+    now = int(time.time())
+    return [jwt.encode({"iss": JWT_ISSUER, "sub": "bench", "aud": aud, "iat": now, "exp": now + 280, "jti": uuid.uuid4().hex},
+                       private, algorithm=alg, headers={"kid": "bench", "typ": "JWT"}) for _ in range(count)]
+
+
+JWT_ISSUER = "https://ehr.bench.invalid/"
+
+
+def auth_headers() -> dict[str, str]:
+    return {"authorization": f"Bearer {next_token()}"} if TOKENS is not None else {}
+
+
+def next_token() -> str:
+    token = next(TOKENS, None) if TOKENS is not None else None
+    if token is None:
+        raise SystemExit("ran out of pre-signed client tokens: use a shorter --seconds")
+    return token
+
+
 class RawClient:
     """A minimal HTTP/1.1 keep-alive client: the load generator must not eat the CPU the server needs."""
 
@@ -140,7 +180,9 @@ class RawClient:
     async def post(self, body: bytes) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+        token = next_token() if TOKENS is not None else None
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n{auth}"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
         self.writer.write(head + body)
         headers = await self.reader.readuntil(b"\r\n\r\n")
@@ -159,7 +201,7 @@ class HttpxClient:
         self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
 
     async def post(self, body: bytes) -> int:
-        response = await self.client.post(PATH, content=body, headers={"content-type": "application/json"})
+        response = await self.client.post(PATH, content=body, headers={"content-type": "application/json", **auth_headers()})
         return response.status_code
 
     async def close(self) -> None:
@@ -207,13 +249,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--workers", type=int, default=None, help="server processes (default: as `nelm cds serve`, one per CPU core, at most 4)")
+    parser.add_argument("--jwt", choices=("ES384", "RS384"), help="every call carries a client JWT the service verifies (a trusted client configured)")
     args = parser.parse_args()
     seconds = args.seconds or (5.0 if args.quick else 30.0)
     seeds = seed_bodies()
     port = free_port()
     workers = args.workers or DEFAULT_WORKERS
+    env = None
+    if args.jwt:
+        global TOKENS
+        private, key_set = client_key(args.jwt)
+        env = {"NELM_CDS_TRUSTED_CLIENTS": json.dumps([{"iss": JWT_ISSUER, "jwks": key_set}])}
+        count = int(1500 * (seconds + 4))  # with --jwt only the unseen-chart mix runs: enough for 1,500 calls/s
+        print(f"signing {count:,} {args.jwt} client tokens in advance ...", flush=True)
+        TOKENS = iter(signed_tokens(private, args.jwt, f"http://127.0.0.1:{port}{PATH}", count))
     with tempfile.TemporaryDirectory() as scratch:
-        server, listening = start_server(port, workers, Path(scratch) / "feedback.sqlite")
+        server, listening = start_server(port, workers, Path(scratch) / "feedback.sqlite", env)
         try:
             run(args, seconds, seeds, port, server, workers, listening)
         finally:
@@ -224,6 +275,7 @@ def main() -> None:
 def run(args: argparse.Namespace, seconds: float, seeds: list[dict], port: int, server: subprocess.Popen, workers: int, listening: int) -> None:
     print(f"CDS Hooks patient-view: {CLIENTS} concurrent clients, closed loop, {seconds:g} s per mix, loopback port {port}, "
           f"`nelm cds serve --workers {workers}` ({listening} listening socket(s)), {args.client} client, "
+          f"{'client JWT ' + args.jwt + ' verified on every call' if args.jwt else 'open service (no client JWT)'}, "
           f"{os.cpu_count()} CPUs shared by server and load, load average before start {os.getloadavg()[0]:.1f}")
     print(f"target: p99 < {TARGET_P99_MS:g} ms")
     # Sequential, unloaded, one keep-alive connection: what one request costs when nothing waits in line.
@@ -233,16 +285,18 @@ def run(args: argparse.Namespace, seconds: float, seeds: list[dict], port: int, 
         for n in range(60):
             body = unique_version(templates[n % len(templates)], 10_000_000 + n)
             start = time.perf_counter()
-            assert client.post(PATH, content=body, headers={"content-type": "application/json"}).status_code == 200
+            assert client.post(PATH, content=body, headers={"content-type": "application/json", **auth_headers()}).status_code == 200
             single.append((time.perf_counter() - start) * 1000)
     print(f"  one request at a time, unique charts: median {statistics.median(single):.1f} ms (httpx, keep-alive)")
     warm = [json.dumps(b).encode() for b in seeds]
     # Warm-up, not counted: every worker sees repeat and unseen charts before the measured runs.
-    asyncio.run(load(port, 1.0, itertools.cycle(warm), args.client))
+    asyncio.run(load(port, 0.3 if args.jwt else 1.0, itertools.cycle(warm), args.client))
     asyncio.run(load(port, 2.0, (unique_version(templates[n % len(templates)], 20_000_000 + n) for n in itertools.count()), args.client))
     results = {}
     mixes = {"repeat": lambda: itertools.cycle(warm),
              "unique": lambda: (unique_version(templates[n % len(templates)], n) for n in itertools.count())}
+    if args.jwt:
+        del mixes["repeat"]
     for label, bodies in mixes.items():
         cpu_before = server_cpu_seconds(server.pid)
         latencies, statuses = asyncio.run(load(port, seconds, bodies(), args.client))
