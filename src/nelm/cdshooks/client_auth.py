@@ -265,9 +265,9 @@ class ClientVerifier:
 
 def _read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims before the signature is checked: only to choose the issuer and key."""
-    try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
+    try:  # one parse for both (PyJWT checks every character of the token on each parse)
+        unverified = jwt.decode_complete(token, options={"verify_signature": False})
+        header, claims = unverified["header"], unverified["payload"]
     except PyJWTError as exc:
         raise ClientRefused(f"the bearer token is not a JWT ({exc})") from None
     if not isinstance(claims, dict):
