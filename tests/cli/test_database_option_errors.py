@@ -102,3 +102,16 @@ def test_an_unsupported_or_unparsable_url_is_refused_without_the_password(no_ser
     result = run("user list", db.format(pw=PASSWORD), tmp_path)
     assert_one_error_line(result, no_server, "nelm:***@")
     assert PASSWORD not in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_database_written_by_a_newer_nelm_is_one_line_saying_so(no_server, tmp_path, command):
+    import sqlite3
+
+    database = tmp_path / "newer.sqlite"
+    assert runner.invoke(cli, ["db", "init", "--db", str(database)]).exit_code == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("update alembic_version set version_num = '9999_from_a_newer_nelm'")
+    no_server.clear()
+    result = run(command, str(database), tmp_path)
+    assert_one_error_line(result, no_server, str(database), "not one this nelm version knows", "9999_from_a_newer_nelm")

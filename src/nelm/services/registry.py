@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
+from alembic.util import CommandError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -78,7 +79,17 @@ def open_registry(url: str | None = None) -> Registry:
     except SQLAlchemyError as exc:
         engine.dispose()
         raise BadInput([database_problem(url, exc, "cannot open or migrate: ")]) from None
+    except CommandError as exc:
+        engine.dispose()
+        raise BadInput([unknown_revision(url, exc)]) from None
     return Registry(engine)
+
+
+def unknown_revision(url: str | None, exc: CommandError) -> str:
+    """Alembic cannot place the database's schema revision: most often a database written by a newer nelm."""
+    reason = " ".join(str(exc).split())
+    return (f"database {shown_url(resolve_url(url))}: its schema is not one this nelm version knows ({reason}); "
+            "was it created by a newer nelm? Use that version, or a database of this one")
 
 
 def database_problem(url: str | None, exc: SQLAlchemyError, what: str = "") -> str:
@@ -96,6 +107,8 @@ def init_database(url: str | None = None) -> dict[str, Any]:
         before, after = migrate.upgrade(engine)
     except SQLAlchemyError as exc:
         raise BadInput([database_problem(url, exc)]) from None
+    except CommandError as exc:
+        raise BadInput([unknown_revision(url, exc)]) from None
     finally:
         engine.dispose()
     return {"url": engine.url.render_as_string(hide_password=True), "revision_before": before, "revision": after,
