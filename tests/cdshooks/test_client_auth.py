@@ -155,6 +155,26 @@ def test_unknown_issuer_unknown_kid_and_a_forged_signature_are_refused(es384):
     refused(call_hook(client, forger.token(HOOK_URL)), "signature does not verify")
 
 
+@pytest.mark.parametrize("alg", ["ES384", "RS384"])
+def test_a_token_changed_after_signing_is_refused_whichever_part_was_changed(alg, es384, rs384):
+    key = es384 if alg == "ES384" else rs384
+    client = app_client([inline(key)])
+    header, payload, signature = key.token(HOOK_URL).split(".")
+    _, other_payload, _ = key.token(HOOK_URL, sub="someone-else").split(".")
+    refused(call_hook(client, f"{header}.{other_payload}.{signature}"), "signature does not verify")
+    refused(call_hook(client, f"{header}.{payload}.{signature[:-4]}"), "signature does not verify")
+    refused(call_hook(client, f"{header}.{payload}.{signature}+"), "not a JWT")  # '+' is not base64url
+    refused(call_hook(client, f"{header}.{payload}.{signature}="), "not a JWT")  # JWS has no padding
+    refused(call_hook(client, f"{header}.{payload}"), "not a JWT")
+    assert call_hook(client, key.token(HOOK_URL, sub="someone-else")).status_code == 200  # signed as it is: accepted
+
+
+def test_an_audience_that_is_neither_a_string_nor_a_list_of_strings_is_refused(es384):
+    client = app_client([inline(es384)])
+    refused(call_hook(client, es384.token([HOOK_URL, 7])), "aud must be a string or a list of strings")
+    refused(call_hook(client, es384.token({"url": HOOK_URL})), "aud must be a string or a list of strings")
+
+
 def test_none_and_shared_secret_algorithms_are_refused(es384):
     client = app_client([inline(es384)])
     claims = {"iss": ISS, "aud": HOOK_URL, "iat": int(time.time()), "exp": int(time.time()) + 60, "jti": "x1"}
