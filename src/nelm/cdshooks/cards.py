@@ -160,6 +160,7 @@ def _field_name(path: str) -> str:
     return path.removeprefix("liver.").replace(".", " ").replace("_", " ")
 
 
+@lru_cache(maxsize=4096)  # the same knowledge-base sentences recur in every card
 def _md(text: str) -> str:
     # Text comes from nelm's own knowledge base, but keep table/emphasis characters literal.
     return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")

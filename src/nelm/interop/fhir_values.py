@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,7 @@ def element(node: Any, name: str) -> Any:
     return getattr(node, "__dict__", {}).get(name)
 
 
+@lru_cache(maxsize=4096)  # pure, and a few hundred codes recur in every record
 def norm_code(code: str | None) -> str:
     """ICD codes are compared without dots or spaces, upper case (C7A.012 == c7a012)."""
     return "" if code is None else re.sub(r"[\s.]", "", str(code)).upper()
@@ -181,6 +183,7 @@ _SEGMENT = re.compile(r"\b(?:couinaud\s+(?:hepatic\s+)?)?seg(?:ments?|\.)?\s*(VI
 _SHORT = re.compile(r"\bS([1-8])(?:[AB])?\b")
 
 
+@lru_cache(maxsize=4096)
 def liver_segment(text: str) -> int | None:
     """Couinaud segment 1-8 written in text: 'segment VI', 'Couinaud segment 6', 'seg. 4b', 'S7', 'caudate lobe'.
 

@@ -6,6 +6,7 @@ Every match is reported as 'recognised by its text', so a reader can check it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 NEUROENDOCRINE = re.compile(r"neuro-?endocrine|carcinoid|\bNET\b|\bNEC\b|\bNEN\b|insulinoma|gastrinoma|glucagonoma|vipoma|islet cell", re.I)
 SECONDARY = re.compile(r"secondary|metasta", re.I)
@@ -38,9 +39,11 @@ DRUGS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)  # pure, and records repeat the same few phrases
 def organ_of(text: str) -> str | None:
     return next((organ for organ, pattern in ORGANS if pattern.search(text)), None)
 
 
+@lru_cache(maxsize=4096)
 def therapy_of(text: str) -> str | None:
     return next((name for name, pattern in DRUGS if pattern.search(text)), None)
