@@ -199,16 +199,16 @@ def _render_report(result: Any, console: Console) -> None:
     for item in report.unfilled:
         unfilled.add_row(item.field, item.reason)
     console.print(unfilled)
-    ignored = Table(title=f"Resources set aside ({len(report.ignored)})")
-    ignored.add_column("Resource")
-    ignored.add_column("Why", overflow="fold")
-    for item in report.ignored:
-        ignored.add_row(item.resource, item.reason)
-    console.print(ignored)
+    console.print(_resource_table(f"Resources set aside ({len(report.ignored)})", "Why", report.ignored))
     if report.not_conformant:
-        loose = Table(title=f"Read, but not valid FHIR R4B as a whole ({len(report.not_conformant)}): the elements nelm used are valid")
-        loose.add_column("Resource")
-        loose.add_column("What fhir.resources refused", overflow="fold")
-        for item in report.not_conformant:
-            loose.add_row(item.resource, item.reason)
-        console.print(loose)
+        console.print(_resource_table(f"Read, but not valid FHIR R4B as a whole ({len(report.not_conformant)}): the elements nelm used are valid",
+                                      "What fhir.resources refused", report.not_conformant))
+
+
+def _resource_table(title: str, why: str, items: list[Any]) -> Table:
+    table = Table(title=title)
+    table.add_column("Resource")
+    table.add_column(why, overflow="fold")
+    for item in items:
+        table.add_row(item.resource, item.reason)
+    return table

@@ -184,7 +184,9 @@ class Medication(Resource):
 _MEDICATION = ("medicationCodeableConcept", "medicationReference")
 
 
-class MedicationStatement(ChoiceResource):
+class _MedicationUse(ChoiceResource):
+    """What MedicationStatement and MedicationAdministration share: a medication taken over a time."""
+
     choices = (_MEDICATION, ("effectiveDateTime", "effectivePeriod"))
     status: CodeType
     subject: Reference
@@ -192,27 +194,22 @@ class MedicationStatement(ChoiceResource):
     medicationReference: Reference | None = None
     effectiveDateTime: DateTimeType | None = None
     effectivePeriod: Period | None = None
+
+    @model_validator(mode="after")
+    def _medication_given(self) -> _MedicationUse:
+        return _require_medication(self)
+
+
+class MedicationStatement(_MedicationUse):
     dateAsserted: DateTimeType | None = None
 
+
+class MedicationAdministration(_MedicationUse):
     @model_validator(mode="after")
-    def _medication_given(self) -> MedicationStatement:
-        return _require_medication(self)
-
-
-class MedicationAdministration(ChoiceResource):
-    choices = (_MEDICATION, ("effectiveDateTime", "effectivePeriod"))
-    status: CodeType
-    subject: Reference
-    medicationCodeableConcept: CodeableConcept | None = None
-    medicationReference: Reference | None = None
-    effectiveDateTime: DateTimeType | None = None
-    effectivePeriod: Period | None = None
-
-    @model_validator(mode="after")
-    def _medication_and_time_given(self) -> MedicationAdministration:
+    def _time_given(self) -> MedicationAdministration:
         if self.effectiveDateTime is None and self.effectivePeriod is None:
             raise ValueError("effective[x] is required (effectiveDateTime or effectivePeriod)")
-        return _require_medication(self)
+        return self
 
 
 class MedicationRequest(ChoiceResource):
