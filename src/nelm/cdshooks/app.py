@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fhir.resources.R4B import get_fhir_model_class
 from fastapi.middleware.cors import CORSMiddleware
 
 from nelm import __version__
@@ -25,17 +24,11 @@ from nelm.services.assessment import BadInput
 from nelm.services.registry import open_registry
 
 
-# Resource types the import reads: their fhir.resources classes are built on first use.
-_READ_TYPES = ("Patient", "Condition", "Observation", "Procedure", "BodyStructure", "Medication", "MedicationStatement",
-               "MedicationAdministration", "MedicationRequest", "OperationOutcome")
-
-
 def prepare_process() -> None:
-    """Build the FHIR model classes now, then hide everything loaded so far from the garbage collector
-    (gc.freeze). A full collection of the ~90,000 start-up objects pauses a request for tens of ms; frozen,
-    collections scan only what requests create. For long-running service processes, not for tests."""
-    for kind in _READ_TYPES:
-        get_fhir_model_class(kind)
+    """Hide everything loaded so far from the garbage collector (gc.freeze): a full collection of the start-up
+    objects pauses a request for tens of ms; frozen, collections scan only what requests create. For long-running
+    service processes, not for tests. (The hook reads FHIR through fhir_subset's lean models, so no fhir.resources
+    model classes need building here.)"""
     gc.collect()
     gc.freeze()
     # A hook call allocates thousands of short-lived objects, nearly all freed by reference counting; collecting the

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nelm.cdshooks.client_auth import ClientRefused
-from nelm.cdshooks.hook_call import MAX_BODY_BYTES, Answer, HookCall, failed, refused, too_large
+from nelm.cdshooks.hook_call import MAX_BODY_BYTES, Answer, HookCall, declared_too_large, failed, refused, too_large
 
 _HOOK_PATH = re.compile(r"/cds-services/([^/]+)/?")
 
@@ -42,13 +42,10 @@ class HookFastPath:
 
     async def _answer(self, scope: Scope, receive: Receive, headers: Headers, service_id: str) -> Answer:
         try:
-            length = headers.get("content-length")
-            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            if declared_too_large(headers):
                 return too_large()
-            request = Request(scope)
             try:
-                await self.hook.check_client(headers.get("authorization"),
-                                             lambda: self.hook.endpoint_url(str(request.url.replace(query="", fragment="")), request.url.path))
+                await self.hook.check_client(Request(scope))
             except ClientRefused as exc:
                 return refused(exc)
             body = await _read_body(receive)

@@ -8,13 +8,14 @@ check, parsing, errors, cards) is decided here, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from starlette.datastructures import Headers
+from starlette.requests import Request
 
 from nelm.case.validation import format_loc
 from nelm.cdshooks.answer_cache import AnswerCache
@@ -35,6 +36,11 @@ Answer = tuple[int, dict[str, Any], dict[str, str]]  # HTTP status, JSON body, e
 
 def error_body(code: str, message: str, problems: list[str] | None = None) -> dict[str, Any]:
     return {"error": code, "message": message, "problems": problems or []}
+
+
+def declared_too_large(headers: Headers) -> bool:
+    length = headers.get("content-length")
+    return bool(length and length.isdigit() and int(length) > MAX_BODY_BYTES)
 
 
 def too_large() -> Answer:
@@ -66,6 +72,10 @@ def not_json(exc: orjson.JSONDecodeError) -> Answer:
     return invalid_request([{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error", "ctx": {"error": exc.msg}}])
 
 
+def unknown_service(service_id: str) -> Answer:
+    return 404, error_body("unknown_service", f"no CDS service {service_id!r}; see GET /cds-services"), {}
+
+
 def failed() -> Answer:
     log.exception("CDS Hooks request failed")
     return 500, error_body("internal_error", "the service failed; the error is logged"), {}
@@ -82,22 +92,22 @@ class HookCall:
     protocol: Protocol
     cache: AnswerCache
 
-    def endpoint_url(self, seen_url: str, path: str) -> str:
+    def endpoint_url(self, request: Request) -> str:
         """The URL the client called, which its JWT's aud must name. Behind a proxy the server sees another scheme
         and host: NELM_CDS_PUBLIC_URL gives the public ones (and stops a forged Host header choosing the audience)."""
         public = self.settings.cds_public_url
-        return public.rstrip("/") + path if public else seen_url
+        return public.rstrip("/") + request.url.path if public else str(request.url.replace(query="", fragment=""))
 
-    async def check_client(self, authorization: str | None, endpoint_url: Callable[[], str]) -> VerifiedClient | None:
-        """`endpoint_url` is called only when a token is checked (an open service needs no URL)."""
+    async def check_client(self, request: Request) -> VerifiedClient | None:
+        """The verified CDS client of a request, or None on an open service (which needs no URL, so builds none)."""
         if self.verifier.open:
             return None
-        return await self.verifier.verify(authorization, endpoint_url())
+        return await self.verifier.verify(request.headers.get("authorization"), self.endpoint_url(request))
 
     async def answer(self, request: HookRequest, service_id: str) -> Answer:
         """Cards for a parsed, valid request; HookError becomes its status (400, 412)."""
         if service_id != SERVICE_ID:
-            return 404, error_body("unknown_service", f"no CDS service {service_id!r}; see GET /cds-services"), {}
+            return unknown_service(service_id)
         try:
             cards = await patient_view(request, fetcher=self.fetcher, protocol=self.protocol, base_url=self.settings.base,
                                        today=datetime.now(UTC).date(), cache=self.cache, server_allowed=self.settings.fhir_server_allowed)

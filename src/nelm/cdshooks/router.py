@@ -21,12 +21,11 @@ from starlette.exceptions import HTTPException
 
 from nelm.cdshooks.answer_cache import AnswerCache
 from nelm.cdshooks.client_auth import ClientRefused, ClientVerifier, JwksCache, ReplayGuard
-from nelm.cdshooks.hook_call import MAX_BODY_BYTES, Answer, HookCall, error_body, failed, invalid_request, refused, too_large
+from nelm.cdshooks.hook_call import Answer, HookCall, declared_too_large, error_body, failed, invalid_request, refused, too_large, unknown_service
 from nelm.cdshooks.feedback import FeedbackStore, InMemoryFeedbackStore, StoredFeedback
 from nelm.cdshooks.fhir_client import FhirFetcher
 from nelm.cdshooks.models import CardsResponse, DiscoveryResponse, ErrorBody, FeedbackRequest, FeedbackResponse, HookRequest
 from nelm.cdshooks.prefetch import PREFETCH, SERVICE_ID
-from nelm.cdshooks.service import HookError
 from nelm.cdshooks.settings import CdsSettings
 from nelm.knowledge.protocol import DEFAULT_PROTOCOL, Protocol
 
@@ -88,22 +87,16 @@ class CdsRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             request = StrictJSONRequest(request.scope, request.receive)
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            if declared_too_large(request.headers):
                 return respond(too_large())
             try:
                 if checks_client and self.hook is not None:
-                    hook = self.hook
-                    request.state.cds_client = await hook.check_client(
-                        request.headers.get("authorization"),
-                        lambda: hook.endpoint_url(str(request.url.replace(query="", fragment="")), request.url.path))
+                    request.state.cds_client = await self.hook.check_client(request)
                 return await handler(request)
             except ClientRefused as exc:
                 return respond(refused(exc))
             except RequestValidationError as exc:
                 return respond(invalid_request(list(exc.errors())))
-            except HookError as exc:
-                return error(exc.status, exc.error, exc.message, exc.problems)
             except HTTPException as exc:  # e.g. a body that is not UTF-8: FastAPI gives up before validation
                 return error(exc.status_code, "bad_request" if exc.status_code == 400 else "http_error", str(exc.detail))
             except Exception:  # noqa: BLE001 - the client gets a plain 500, the log gets the traceback
@@ -146,7 +139,7 @@ def create_router(settings: CdsSettings | None = None, *, feedback_store: Feedba
     @router.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=_ERRORS, summary="Card feedback")
     async def feedback(service_id: str, body: FeedbackRequest, request: Request) -> JSONResponse:
         if service_id != SERVICE_ID:
-            return error(404, "unknown_service", f"no CDS service {service_id!r}; see GET /cds-services")
+            return respond(unknown_service(service_id))
         now = datetime.now(UTC)
         client = getattr(request.state, "cds_client", None)
         items = [StoredFeedback(service_id, item.card, item.outcome,

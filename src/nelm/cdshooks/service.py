@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 from uuid import uuid4
 
-from nelm.case.validation import check_case_data
 from nelm.cdshooks.answer_cache import AnswerCache
 from nelm.cdshooks.cards import build_cards
 from nelm.cdshooks.fhir_client import FhirFetcher, FhirUnavailable
@@ -70,8 +69,7 @@ async def patient_view(request: HookRequest, *, fetcher: FhirFetcher, protocol: 
     if not (result.report.neuroendocrine_neoplasm or result.report.liver_metastases):
         cards: list[dict[str, Any]] = []  # no neuroendocrine neoplasm in this chart: nelm has nothing to say
     else:
-        check = result.check or check_case_data(result.case)
-        assessment = assess_checked(check, protocol, robustness=False, evidence=False)
+        assessment = assess_checked(result.check, protocol, robustness=False, evidence=False)
         cards = build_cards(assessment, result.report, patient_id=patient_id, base_url=base_url, new_id=new_id)
     if key is not None and cache is not None:
         cache.put(key, cards)

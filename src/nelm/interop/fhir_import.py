@@ -36,7 +36,7 @@ _USED_BY_REFERENCE = {"BodyStructure", "Medication"}
 class ImportResult:
     case: dict[str, Any]
     report: ImportReport
-    check: CaseCheck | None = None  # the case checks the case passed (ok), for callers that assess it next
+    check: CaseCheck  # the case checks the case passed (ok), for callers that assess it next
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case, "report": self.report.to_dict()}
