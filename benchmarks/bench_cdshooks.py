@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from nelm.cli.fhir_cmd import DEFAULT_WORKERS
+from nelm.cli.workers import DEFAULT_WORKERS
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = ROOT / "tests" / "data" / "fhir" / "cds"

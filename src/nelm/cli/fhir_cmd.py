@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from nelm.cli.errors import fail
+from nelm.cli.workers import DEFAULT_WORKERS
 
-DEFAULT_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)))) if hasattr(os, "sched_getaffinity") else max(1, min(4, os.cpu_count() or 1))
 
 fhir_app = typer.Typer(name="fhir", help="FHIR R4 / mCODE: import a patient bundle as a case, export an assessment.", no_args_is_help=True)
 cds_app = typer.Typer(name="cds", help="CDS Hooks 2.0 service (patient-view) for EHRs.", no_args_is_help=True)

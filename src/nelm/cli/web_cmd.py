@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from nelm.cli.errors import fail
+from nelm.cli.workers import DEFAULT_WORKERS
 from nelm.services.assessment import BadInput
 
 user_app = typer.Typer(help="Web app accounts (roles: clinician, researcher, admin).", no_args_is_help=True)
@@ -22,7 +23,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
 
 
-DEFAULT_WORKERS = max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def serve_command(
