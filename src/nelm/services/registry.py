@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import orjson
 from alembic.util import CommandError
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -70,19 +70,25 @@ def paused_gc() -> Iterator[None]:
 # ----------------------------------------------------------------------------- opening
 def open_registry(url: str | None = None) -> Registry:
     """Engine for the URL (--db, NELM_DATABASE_URL or ./nelm.sqlite), schema brought to the newest revision."""
+    engine, _, _ = _upgraded(url, "cannot open or migrate: ")
+    return Registry(engine)
+
+
+def _upgraded(url: str | None, what: str) -> tuple[Engine, str | None, str | None]:
+    """Engine and (revision before, revision after) the schema upgrade; every failure is one BadInput line."""
     try:
         engine = make_engine(url)
     except DatabaseUrlError as exc:  # also the SQLite file's directory that cannot be created
         raise BadInput([str(exc)]) from None
     try:
-        migrate.upgrade(engine)
+        before, after = migrate.upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise BadInput([database_problem(url, exc, "cannot open or migrate: ")]) from None
+        raise BadInput([database_problem(url, exc, what)]) from None
     except CommandError as exc:
         engine.dispose()
         raise BadInput([unknown_revision(url, exc)]) from None
-    return Registry(engine)
+    return engine, before, after
 
 
 def unknown_revision(url: str | None, exc: CommandError) -> str:
@@ -99,18 +105,8 @@ def database_problem(url: str | None, exc: SQLAlchemyError, what: str = "") -> s
 
 
 def init_database(url: str | None = None) -> dict[str, Any]:
-    try:
-        engine = make_engine(url)
-    except DatabaseUrlError as exc:
-        raise BadInput([str(exc)]) from None
-    try:
-        before, after = migrate.upgrade(engine)
-    except SQLAlchemyError as exc:
-        raise BadInput([database_problem(url, exc)]) from None
-    except CommandError as exc:
-        raise BadInput([unknown_revision(url, exc)]) from None
-    finally:
-        engine.dispose()
+    engine, before, after = _upgraded(url, "")
+    engine.dispose()
     return {"url": engine.url.render_as_string(hide_password=True), "revision_before": before, "revision": after,
             "created": before is None}
 
